@@ -1,0 +1,126 @@
+# facteur - POSIX make.  Compile and link commands come from line 1 of
+# conf-cc and conf-ld (qmail style); see those files.
+.POSIX:
+SHELL = /bin/sh
+
+LIBH = lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
+	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
+	lib/tlscert.h lib/tlsfacts.h lib/tlskey.h
+LIBOBJ = lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
+	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
+	lib/tlsfacts.o lib/tlskey.o
+LIBS = -lbearssl -lcdb
+
+PROGS = bin/tlswrap
+TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
+
+UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
+	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
+	tests/bin/cdbq_test tests/bin/tlsfacts_test tests/bin/tlskey_test \
+	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test
+FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
+	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline
+HELPERS = tests/bin/linesrv
+
+all: $(PROGS) $(HELPERS)
+
+compile: conf-cc
+	{ echo '#!/bin/sh'; echo '# made from conf-cc by make; edit conf-cc'; \
+	  echo "exec `head -n 1 conf-cc`"' $${EXTRA_CFLAGS} -Ilib -c "$$@"'; \
+	} > compile
+	chmod 755 compile
+
+load: conf-ld
+	{ echo '#!/bin/sh'; echo '# made from conf-ld by make; edit conf-ld'; \
+	  echo "exec `head -n 1 conf-ld`"' $${EXTRA_LDFLAGS} "$$@"'; \
+	} > load
+	chmod 755 load
+
+.SUFFIXES:
+.SUFFIXES: .c .o
+.c.o:
+	./compile -o $@ $<
+
+$(LIBOBJ) $(TLSWRAP_OBJ): compile $(LIBH)
+$(TLSWRAP_OBJ): cmd/tlswrap/tlswrap.h
+
+lib/libmail.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+bin/tlswrap: load $(TLSWRAP_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(TLSWRAP_OBJ) lib/libmail.a $(LIBS)
+
+# Test programs: each tests/unit/X_test.c, tests/fuzz/fuzz_X.c (with the
+# replay main) and tests/helpers/X.c is one program in tests/bin/.
+tests/bin/.dir:
+	mkdir -p tests/bin && touch $@
+
+TESTDEPS = compile load lib/libmail.a $(LIBH) tests/bin/.dir tests/unit/tap.h
+
+$(UNITS): $(TESTDEPS)
+	n=`basename $@`; ./compile -Itests/unit -o tests/bin/$$n.o tests/unit/$$n.c && \
+	./load -o $@ tests/bin/$$n.o lib/libmail.a $(LIBS)
+
+$(FUZZ): $(TESTDEPS) tests/fuzz/replay.c
+	n=`basename $@`; ./compile -o tests/bin/$$n.o tests/fuzz/$$n.c && \
+	./compile -o tests/bin/replay.o tests/fuzz/replay.c && \
+	./load -o $@ tests/bin/$$n.o tests/bin/replay.o lib/libmail.a $(LIBS)
+
+$(HELPERS): $(TESTDEPS)
+	n=`basename $@`; ./compile -o tests/bin/$$n.o tests/helpers/$$n.c && \
+	./load -o $@ tests/bin/$$n.o lib/libmail.a $(LIBS)
+
+# Each test program depends on its own source.
+tests/bin/sa_test: tests/unit/sa_test.c
+tests/bin/buf_test: tests/unit/buf_test.c
+tests/bin/log_test: tests/unit/log_test.c
+tests/bin/loop_test: tests/unit/loop_test.c
+tests/bin/conninfo_test: tests/unit/conninfo_test.c
+tests/bin/dnsname_test: tests/unit/dnsname_test.c
+tests/bin/cdbq_test: tests/unit/cdbq_test.c
+tests/bin/tlsfacts_test: tests/unit/tlsfacts_test.c
+tests/bin/tlskey_test: tests/unit/tlskey_test.c
+tests/bin/tlscache_test: tests/unit/tlscache_test.c
+tests/bin/tlscert_test: tests/unit/tlscert_test.c
+tests/bin/priv_test: tests/unit/priv_test.c
+tests/bin/tlscert_test: tests/unit/certs.h
+tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
+tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
+tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c
+tests/bin/fuzz_tlscache: tests/fuzz/fuzz_tlscache.c
+tests/bin/fuzz_pem: tests/fuzz/fuzz_pem.c
+tests/bin/fuzz_buf_getline: tests/fuzz/fuzz_buf_getline.c
+tests/bin/linesrv: tests/helpers/linesrv.c
+
+tests: $(PROGS) $(HELPERS) $(UNITS) $(FUZZ)
+
+test: tests
+	sh tests/run
+
+# The slower TLS scanner test (testssl.sh, ~1 minute); CI runs it.
+test-slow: tests
+	sh tests/run tests/slow
+
+# The same suite with AddressSanitizer and UndefinedBehaviorSanitizer, in
+# a copy of the tree so the normal build stays as it is.
+check-san:
+	rm -rf .san && mkdir .san
+	tar cf - Makefile conf-cc conf-ld cmd lib tests/unit tests/fuzz \
+	  tests/helpers tests/sh tests/run tests/lib.sh | (cd .san && tar xf -)
+	cd .san && \
+	  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+	  EXTRA_LDFLAGS='-fsanitize=address,undefined' \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(MAKE) test
+
+# libFuzzer builds (clang) of every target, in .fuzz/; run one with
+#   .fuzz/fuzz_tlsfacts tests/fuzz/corpus/tlsfacts
+fuzz:
+	sh tests/fuzz/build.sh
+
+clean:
+	rm -rf bin tests/bin .san .fuzz compile load lib/*.o lib/*.a \
+	  cmd/*/*.o

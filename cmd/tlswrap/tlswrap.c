@@ -1,0 +1,435 @@
+/* tlswrap.c - TLS for one connection, in front of a plaintext program.
+ *
+ * Usage: tlswrap [-s] [-d tlsdir] [-c cachefile | -C] [-u user] [-k user]
+ *                [-j jaildir] [-h secs] [-i secs] prog [arg...]
+ *
+ * Run by tcpserver (or systemd Accept=yes) with the connection on fds 0/1,
+ * usually as root.  Reads every certificate and key under tlsdir (default
+ * $FACTEUR_CONF/tls, FACTEUR_CONF defaulting to /etc/facteur) afresh for
+ * each connection, so a renewed certificate is used at once.  Then:
+ *
+ *   key process   keeps the private keys, drops to -k user (default
+ *                 facteur-tlskey), chroots to jaildir, signs once, exits.
+ *   TLS process   keeps the chains, drops to -u user (default facteur-tls),
+ *                 chroots to jaildir, runs the handshake and moves records.
+ *   this process  wipes the keys and execs prog with its original
+ *                 credentials (the application drops its own).
+ *
+ * Implicit TLS (default): prog starts after the handshake, with the
+ * plaintext on fds 0/1 and SSL_PROTOCOL, SSL_CIPHER,
+ * SSL_TLS_SNI_SERVERNAME (when the client sent a valid name) and
+ * SSL_SESSION_RESUMED in its environment.
+ * -s (STARTTLS, UCSPI-TLS): prog starts at once with the connection in
+ * clear on fds 0/1 and SSLCTLFD, SSLREADFD, SSLWRITEFD set; see
+ * lib/tlsfacts.h for the hand-off.
+ * Either way prog gets FACTEUR_SID (the log id of this connection), the
+ * TCP* variables (filled from the socket under systemd) and no SSL_*
+ * variable that did not come from this tlswrap.
+ *
+ * Exit codes before prog runs: 1 TLS handshake failed or timed out,
+ * 100 usage, 111 configuration or system error (missing, unreadable,
+ * malformed or mismatched certificate or key; missing user or jail).
+ * Limits: handshake timeout -h (default 30 s), idle timeout -i (default
+ * 3600 s: IMAP IDLE clients wait up to 29 minutes in silence), plus those
+ * of lib/tlscert.h and lib/tlscache.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conninfo.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "priv.h"
+#include "tlsfacts.h"
+#include "tlswrap.h"
+
+extern char **environ;
+
+#define HS_TIMEOUT_DEFAULT 30
+#define IDLE_TIMEOUT_DEFAULT 3600
+#define TIMEOUT_MAX 86400
+
+static void
+usage(void)
+{
+    log_die(EXIT_PERM, "usage: tlswrap [-s] [-d tlsdir] [-c cachefile | -C] "
+                       "[-u user] [-k user] [-j jaildir] [-h secs] [-i secs] "
+                       "prog [arg...]");
+}
+
+static int64_t
+parse_secs(const char *s)
+{
+    long v = 0;
+    size_t i;
+
+    for (i = 0; s[i]; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            usage();
+        v = v * 10 + (s[i] - '0');
+        if (v > TIMEOUT_MAX)
+            usage();
+    }
+    if (i == 0 || v == 0)
+        usage();
+    return (int64_t)v * 1000;
+}
+
+static void
+warn_cert(const char *msg)
+{
+    log_warn("certificate skipped reason=\"%s\"", msg);
+}
+
+/* Remove what a client-controlled or stale environment could use to
+ * fake TLS facts; only this tlswrap sets them. */
+static void
+clean_env(void)
+{
+    char **e;
+    char name[128];
+
+restart:
+    for (e = environ; e != NULL && *e != NULL; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
+        if ((n >= 4 && strncmp(*e, "SSL_", 4) == 0)
+            || (n == 8 && strncmp(*e, "SSLCTLFD", 8) == 0)
+            || (n == 9 && strncmp(*e, "SSLREADFD", 9) == 0)
+            || (n == 10 && strncmp(*e, "SSLWRITEFD", 10) == 0)) {
+            if (n >= sizeof name)
+                n = sizeof name - 1;
+            memcpy(name, *e, n);
+            name[n] = 0;
+            unsetenv(name);
+            goto restart;
+        }
+    }
+}
+
+/* systemd Accept=yes passes the connection as fd 3 (LISTEN_FDS=1), and
+ * on fds 0/1 too with StandardInput=socket.  Use fd 3 when 0 is not a
+ * socket, then free fd 3 so nothing mistakes it for a checkpassword pipe. */
+static void
+systemd_fds(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    struct stat st;
+
+    if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+        return;
+    if (strcmp(fds, "1") != 0)
+        log_die(EXIT_PERM, "systemd passed LISTEN_FDS=%s, want 1 (Accept=yes)",
+            fds);
+    if (fstat(0, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+        if (dup2(3, 0) == -1 || dup2(3, 1) == -1)
+            log_die(EXIT_TEMP, "dup2 failed error=%s", strerror(errno));
+    }
+    close(3);
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+}
+
+static void
+set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+        log_die(EXIT_TEMP, "fcntl failed error=%s", strerror(errno));
+}
+
+/* pipe(2) with both ends close-on-exec (pipe2 is not POSIX.1-2008). */
+static int
+pipe_cloexec(int p[2])
+{
+    if (pipe(p) == -1)
+        return -1;
+    if (fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1
+        || fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1)
+        return -1;
+    return 0;
+}
+
+static void
+check_jail(const char *jail)
+{
+    struct stat st;
+
+    if (stat(jail, &st) == -1)
+        log_die(EXIT_TEMP, "jail directory missing path=%s error=%s "
+                           "(create it empty: mkdir -m 555 %s)",
+            jail, strerror(errno), jail);
+    if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+        log_die(EXIT_TEMP, "jail directory must be root-owned and not "
+                           "writable by others path=%s", jail);
+}
+
+struct ids {
+    int root;
+    uid_t uid, keyuid;
+    gid_t gid, keygid;
+    const char *jail;
+};
+
+static void
+drop(const struct ids *ids, int key)
+{
+    if (!ids->root)
+        return;
+    if (priv_drop(key ? ids->keyuid : ids->uid, key ? ids->keygid : ids->gid,
+            ids->jail) == -1)
+        log_die(EXIT_TEMP, "cannot drop privileges error=%s",
+            strerror(errno));
+    if (priv_limits() == -1)
+        log_die(EXIT_TEMP, "cannot set limits error=%s", strerror(errno));
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *conf = getenv("FACTEUR_CONF");
+    const char *tlsdir = NULL, *cachepath = NULL, *user = "facteur-tls";
+    const char *keyuser = "facteur-tlskey";
+    char tlsbuf[4096], cachebuf[4096], jailbuf[4096], peer[80], err[1024];
+    int64_t hs_timeout = HS_TIMEOUT_DEFAULT * 1000;
+    int64_t idle_timeout = IDLE_TIMEOUT_DEFAULT * 1000;
+    int starttls = 0, nocache = 0, opt;
+    static struct tlsstore store;
+    static struct tlscache cache;
+    struct tlscache *cachep = NULL;
+    struct conninfo ci;
+    struct ids ids;
+    int keysock[2], toapp[2], fromapp[2], ctl[2] = { -1, -1 };
+    int report[2] = { -1, -1 };
+    pid_t x;
+    int status, one = 1;
+
+    log_init("tlswrap");
+    if (conf == NULL || conf[0] == 0)
+        conf = "/etc/facteur";
+    memset(&ids, 0, sizeof ids);
+    while ((opt = getopt(argc, argv, "+sd:c:Cu:k:j:h:i:")) != -1) {
+        switch (opt) {
+        case 's':
+            starttls = 1;
+            break;
+        case 'd':
+            tlsdir = optarg;
+            break;
+        case 'c':
+            cachepath = optarg;
+            break;
+        case 'C':
+            nocache = 1;
+            break;
+        case 'u':
+            user = optarg;
+            break;
+        case 'k':
+            keyuser = optarg;
+            break;
+        case 'j':
+            ids.jail = optarg;
+            break;
+        case 'h':
+            hs_timeout = parse_secs(optarg);
+            break;
+        case 'i':
+            idle_timeout = parse_secs(optarg);
+            break;
+        default:
+            usage();
+        }
+    }
+    argv += optind;
+    if (argv[0] == NULL)
+        usage();
+    if (tlsdir == NULL) {
+        snprintf(tlsbuf, sizeof tlsbuf, "%s/tls", conf);
+        tlsdir = tlsbuf;
+    }
+    if (cachepath == NULL) {
+        snprintf(cachebuf, sizeof cachebuf, "%s/tls/session-cache", conf);
+        cachepath = cachebuf;
+    }
+    if (ids.jail == NULL) {
+        snprintf(jailbuf, sizeof jailbuf, "%s/empty", conf);
+        ids.jail = jailbuf;
+    }
+
+    systemd_fds();
+    clean_env();
+    if (conninfo_get(&ci, 0) == -1 && errno != ENOTSOCK)
+        log_warn("cannot read connection addresses error=%s",
+            strerror(errno));
+    snprintf(peer, sizeof peer, "%s%s%s:%s",
+        strchr(ci.remoteip, ':') ? "[" : "", ci.remoteip,
+        strchr(ci.remoteip, ':') ? "]" : "", ci.remoteport);
+    (void)setsockopt(0, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (conninfo_export(&ci) == -1 || log_sid_export() == -1)
+        log_die(EXIT_TEMP, "setenv failed error=%s", strerror(errno));
+
+    ids.root = geteuid() == 0;
+    if (ids.root) {
+        if (priv_parse(user, &ids.uid, &ids.gid) == -1)
+            log_die(EXIT_TEMP, "unusable user for the TLS process user=%s "
+                               "error=%s", user, strerror(errno));
+        if (priv_parse(keyuser, &ids.keyuid, &ids.keygid) == -1)
+            log_die(EXIT_TEMP, "unusable user for the key process user=%s "
+                               "error=%s", keyuser, strerror(errno));
+        if (ids.uid == ids.keyuid)
+            log_die(EXIT_TEMP, "the TLS and key processes need two "
+                               "different users (-u and -k)");
+        check_jail(ids.jail);
+    }
+
+    if (tlsstore_load(&store, tlsdir, err, sizeof err, warn_cert) == -1)
+        log_die(EXIT_TEMP, "cannot load certificate reason=\"%s\"", err);
+    if (!nocache) {
+        if (tlscache_open(&cache, cachepath, tlswrap_suites, tlswrap_nsuites)
+            == -1) {
+            log_warn("session cache disabled path=%s error=%s", cachepath,
+                strerror(errno));
+        } else {
+            snprintf(cache.service, sizeof cache.service, "%s", ci.localport);
+            cachep = &cache;
+        }
+    }
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, keysock) == -1
+        || pipe_cloexec(toapp) == -1 || pipe_cloexec(fromapp) == -1
+        || (starttls
+            && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == -1)
+        || (!starttls && pipe_cloexec(report) == -1))
+        log_die(EXIT_TEMP, "cannot make descriptors error=%s",
+            strerror(errno));
+
+    /* Fork the helpers through an intermediate that exits at once, so
+     * they are not children of the application (which may wait for its
+     * own children). */
+    x = fork();
+    if (x == -1)
+        log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
+    if (x == 0) {
+        pid_t k = fork();
+        if (k == -1)
+            log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
+        if (k == 0) {
+            size_t i;
+            signal(SIGPIPE, SIG_IGN);
+            close(0);
+            close(1);
+            close(keysock[0]);
+            close(toapp[0]);
+            close(toapp[1]);
+            close(fromapp[0]);
+            close(fromapp[1]);
+            if (ctl[0] != -1) {
+                close(ctl[0]);
+                close(ctl[1]);
+            }
+            if (report[0] != -1) {
+                close(report[0]);
+                close(report[1]);
+            }
+            if (cachep != NULL)
+                tlscache_close(cachep);
+            for (i = 0; i < store.n; i++) /* chains are not needed here */
+                sa_free(&store.pair[i]->chainmem);
+            drop(&ids, 1);
+            _exit(keyproc_run(keysock[1], &store));
+        }
+        tlsstore_wipe_keys(&store);
+        k = fork();
+        if (k == -1)
+            log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
+        if (k == 0) {
+            struct engine e;
+            signal(SIGPIPE, SIG_IGN);
+            close(keysock[1]);
+            close(toapp[0]);
+            close(fromapp[1]);
+            memset(&e, 0, sizeof e);
+            e.netr = 0;
+            e.netw = 1;
+            e.ctl = ctl[1];
+            if (ctl[0] != -1)
+                close(ctl[0]);
+            e.report = report[1];
+            if (report[0] != -1)
+                close(report[0]);
+            e.app_in = fromapp[0];
+            e.app_out = toapp[1];
+            set_nonblock(e.app_in);
+            set_nonblock(e.app_out);
+            e.keyfd = keysock[0];
+            e.store = &store;
+            e.cache = cachep;
+            e.hs_timeout = hs_timeout;
+            e.idle_timeout = idle_timeout;
+            e.peer = peer;
+            drop(&ids, 0);
+            _exit(engine_run(&e));
+        }
+        _exit(0);
+    }
+
+    /* The application's process: no key, no chain, no cache. */
+    tlsstore_free(&store);
+    if (cachep != NULL)
+        tlscache_close(cachep);
+    close(keysock[0]);
+    close(keysock[1]);
+    close(toapp[1]);
+    close(fromapp[0]);
+    while (waitpid(x, &status, 0) == -1 && errno == EINTR)
+        ;
+
+    if (!starttls) {
+        struct tlsfacts f;
+        close(report[1]);
+        if (tlsfacts_read(report[0], &f, loop_now() + hs_timeout + 5000)
+            == -1)
+            _exit(1); /* the TLS process logged why */
+        close(report[0]);
+        if (tlsfacts_setenv(&f) == -1)
+            log_die(EXIT_TEMP, "setenv failed error=%s", strerror(errno));
+        if (dup2(toapp[0], 0) == -1 || dup2(fromapp[1], 1) == -1)
+            log_die(EXIT_TEMP, "dup2 failed error=%s", strerror(errno));
+        close(toapp[0]);
+        close(fromapp[1]);
+    } else {
+        char v[16];
+        int fl;
+        close(ctl[1]);
+        /* These three must survive exec. */
+        fl = fcntl(ctl[0], F_GETFD);
+        fcntl(ctl[0], F_SETFD, fl & ~FD_CLOEXEC);
+        fl = fcntl(toapp[0], F_GETFD);
+        fcntl(toapp[0], F_SETFD, fl & ~FD_CLOEXEC);
+        fl = fcntl(fromapp[1], F_GETFD);
+        fcntl(fromapp[1], F_SETFD, fl & ~FD_CLOEXEC);
+        snprintf(v, sizeof v, "%d", ctl[0]);
+        setenv("SSLCTLFD", v, 1);
+        snprintf(v, sizeof v, "%d", toapp[0]);
+        setenv("SSLREADFD", v, 1);
+        snprintf(v, sizeof v, "%d", fromapp[1]);
+        setenv("SSLWRITEFD", v, 1);
+    }
+    execvp(argv[0], argv);
+    log_die(errno == ENOENT ? EXIT_PERM : EXIT_TEMP, "cannot run prog=%s "
+        "error=%s", argv[0], strerror(errno));
+}

@@ -1,0 +1,31 @@
+/* priv.h - dropping privileges for good.
+ *
+ * Order (tlswrapper jail.c): setgroups to the one group, setgid, chroot to
+ * an empty directory, setuid, then check that the change holds and cannot
+ * be undone, and set rlimits that make a compromised process less useful
+ * (no core files, no new processes).
+ */
+#ifndef MAIL_PRIV_H
+#define MAIL_PRIV_H
+
+#include <sys/types.h>
+
+/**
+ * priv_parse - resolve "uid:gid" (numbers) or a user name from the
+ * password database.  Returns 0, or -1 with errno (ENOENT no such user,
+ * EINVAL malformed, EPERM uid or gid 0).
+ */
+int priv_parse(const char *spec, uid_t *uid, gid_t *gid);
+
+/**
+ * priv_drop - become uid/gid for good, chrooted to jail (NULL: no chroot).
+ * Refuses uid 0.  Returns 0, or -1 with errno; on failure the caller must
+ * exit, the process may be half changed.
+ */
+int priv_drop(uid_t uid, gid_t gid, const char *jail);
+
+/** priv_limits - rlimits for a process that will create nothing: no core
+ * file, no new process.  0 or -1. */
+int priv_limits(void);
+
+#endif

@@ -1,0 +1,112 @@
+# tests/lib.sh - shared by the integration tests (sourced, POSIX sh).
+#
+# Each test prints TAP lines through check/pass/fail, runs the real
+# programs from bin/ under tcpserver on 127.0.0.1 (or ::1) with a free
+# high port, keeps everything in a temporary directory and cleans up.
+# Tests run as root in CI; a check that needs root says SKIP otherwise.
+
+set -u
+LC_ALL=C
+export LC_ALL
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$TOP/bin
+TBIN=$TOP/tests/bin
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/facteur-test.XXXXXX)
+chmod 755 "$T"
+n=0
+failed=0
+PIDS=""
+
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n - # SKIP $*"; }
+# check "description" command...: pass when the command succeeds.
+check() {
+    d=$1
+    shift
+    if "$@"; then pass "$d"; else fail "$d"; fi
+}
+# contains FILE PATTERN (fixed string)
+contains() { grep -F -q -e "$2" "$1"; }
+finish() {
+    echo "1..$n"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+freeport() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT [HOST]: until something listens (5 s at most).
+wait_port() {
+    $PY - "$1" "${2:-127.0.0.1}" <<'PYEOF'
+import socket, sys, time
+port, host = int(sys.argv[1]), sys.argv[2]
+for _ in range(100):
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PYEOF
+}
+
+# mkcert DIR CN [ec|rsa]: self-signed fullchain.pem + privkey.pem in DIR.
+mkcert() {
+    mkdir -p "$1"
+    if [ "${3:-ec}" = rsa ]; then
+        kopt="rsa:2048"
+        files="fullchain-rsa.pem privkey-rsa.pem"
+    else
+        kopt="ec -pkeyopt ec_paramgen_curve:P-256"
+        files="fullchain.pem privkey.pem"
+    fi
+    set -- "$1" "$2" $files
+    # shellcheck disable=SC2086
+    openssl req -x509 -newkey $kopt -nodes -days 30 -subj "/CN=$2" \
+        -addext "subjectAltName=DNS:$2" -keyout "$1/$4" -out "$1/$3" \
+        2>/dev/null
+}
+
+# setup_conf: $T/conf with tls/default (ECDSA CN=localhost, plus RSA) and
+# tls/mx.example.test (ECDSA), and the jail directory.
+setup_conf() {
+    CONF=$T/conf
+    export FACTEUR_CONF=$CONF
+    mkdir -p "$CONF/tls"
+    mkcert "$CONF/tls/default" localhost ec
+    mkcert "$CONF/tls/default" localhost rsa
+    mkcert "$CONF/tls/mx.example.test" mx.example.test ec
+    mkdir -m 555 "$CONF/empty"
+    TLSWRAP_IDS="-u 64010:64010 -k 64011:64011"
+}
+
+# serve LOG PORT args...: tcpserver on 127.0.0.1:PORT running args, stderr
+# (the log) to LOG.
+serve() {
+    log=$1
+    port=$2
+    shift 2
+    tcpserver -DRHl0 127.0.0.1 "$port" "$@" 2>>"$log" &
+    PIDS="$PIDS $!"
+    wait_port "$port"
+}
+
+# sclient PORT [s_client options]: input from stdin, output in $T/out.
+sclient() {
+    port=$1
+    shift
+    timeout 10 openssl s_client -connect "127.0.0.1:$port" -ign_eof "$@" \
+        >"$T/out" 2>&1
+}
