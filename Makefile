@@ -5,10 +5,10 @@ SHELL = /bin/sh
 
 LIBH = lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
 	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
-	lib/tlscert.h lib/tlsfacts.h lib/tlskey.h
+	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h
 LIBOBJ = lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
-	lib/tlsfacts.o lib/tlskey.o
+	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o
 LIBS = -lbearssl -lcdb
 
 PROGS = bin/tlswrap
@@ -17,9 +17,11 @@ TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
 	tests/bin/cdbq_test tests/bin/tlsfacts_test tests/bin/tlskey_test \
-	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test
+	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test \
+	tests/bin/tlshello_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
-	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline
+	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
+	tests/bin/fuzz_tlshello
 HELPERS = tests/bin/linesrv
 
 all: $(PROGS) $(HELPERS)
@@ -86,6 +88,8 @@ tests/bin/tlscache_test: tests/unit/tlscache_test.c
 tests/bin/tlscert_test: tests/unit/tlscert_test.c
 tests/bin/priv_test: tests/unit/priv_test.c
 tests/bin/tlscert_test: tests/unit/certs.h
+tests/bin/tlshello_test: tests/unit/tlshello_test.c
+tests/bin/fuzz_tlshello: tests/fuzz/fuzz_tlshello.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
 tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c

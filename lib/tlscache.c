@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnsname.h"
+#include "limits.h"
 #include "tlscache.h"
+#include "tlshello.h"
 
 static const char magic[] = "facteur-tlscache-1\n";
 
@@ -168,9 +171,13 @@ cache_save(const br_ssl_session_cache_class **ctx,
 
     if (c->fd == -1 || params->session_id_len != 32)
         return;
-    if (server_ctx != NULL)
-        tlscache_bind(c, br_ssl_engine_get_server_name(&server_ctx->eng),
-            c->service);
+    if (server_ctx != NULL) {
+        const char *sn = br_ssl_engine_get_server_name(&server_ctx->eng);
+        char name[DNSNAME_MAX + 1];
+        if (dnsname_canon(name, sizeof name, sn, strlen(sn)) == -1)
+            name[0] = 0;
+        tlscache_bind(c, name, c->service);
+    }
     off = set_offset(c, params->session_id);
     if (lock(c->fd, F_WRLCK, off, SETBYTES) == -1)
         return;
@@ -214,9 +221,13 @@ cache_load(const br_ssl_session_cache_class **ctx,
 
     if (c->fd == -1 || params->session_id_len != 32)
         return 0;
-    if (server_ctx != NULL)
-        tlscache_bind(c, br_ssl_engine_get_server_name(&server_ctx->eng),
-            c->service);
+    if (c->hello != NULL) {
+        char name[DNSNAME_MAX + 1];
+        /* Unknown name: no resumption, rather than a wrong one. */
+        if (tlshello_sni(c->hello, *c->hello_len, name, sizeof name) == -1)
+            return 0;
+        tlscache_bind(c, name, c->service);
+    }
     off = set_offset(c, params->session_id);
     if (lock(c->fd, F_RDLCK, off, SETBYTES) == -1)
         return 0;

@@ -35,6 +35,10 @@ struct tlscache {
     uint32_t nsets;
     unsigned char bind[32];
     char service[8];  /* the local port, part of the binding */
+    /* The raw first bytes from the client, to read the SNI name at load
+     * time (BearSSL has not parsed it yet then); NULL: ask BearSSL. */
+    const unsigned char *hello;
+    const size_t *hello_len;
     int64_t now;      /* 0: time(NULL); tests set a fixed clock */
     int hits;         /* load() found an entry */
     const uint16_t *suites; /* the suites that may come back */

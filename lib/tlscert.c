@@ -256,7 +256,6 @@ take_key(struct tlspair *kp, const br_skey_decoder_context *dc,
         size_t lens[5] = { rsa->plen, rsa->qlen, rsa->dplen, rsa->dqlen,
             rsa->iqlen };
         unsigned char *dst[5];
-        uint32_t e;
         int i;
 
         if (pk->key_type != BR_KEYTYPE_RSA) {
@@ -291,24 +290,16 @@ take_key(struct tlspair *kp, const br_skey_decoder_context *dc,
         kp->rsa.dqlen = lens[3];
         kp->rsa.iq = dst[4];
         kp->rsa.iqlen = lens[4];
+        /* The modulus decides: the same n means the same p and q.  (Not
+         * br_rsa_compute_pubexp: BearSSL 0.6's often returns 0 for valid
+         * keys.) */
         n = br_rsa_compute_modulus_get_default()(NULL, &kp->rsa);
-        e = br_rsa_compute_pubexp_get_default()(&kp->rsa);
         if (n == 0 || n > sizeof buf
             || br_rsa_compute_modulus_get_default()(buf, &kp->rsa) != n
             || !same_int(buf, n, pk->key.rsa.n, pk->key.rsa.nlen)) {
             seterr(err, errlen, path,
                 "private key does not match the certificate");
             return -1;
-        }
-        {
-            unsigned char eb[4] = { (unsigned char)(e >> 24),
-                (unsigned char)(e >> 16), (unsigned char)(e >> 8),
-                (unsigned char)e };
-            if (e == 0 || !same_int(eb, 4, pk->key.rsa.e, pk->key.rsa.elen)) {
-                seterr(err, errlen, path,
-                    "private key does not match the certificate");
-                return -1;
-            }
         }
         kp->keytype = BR_KEYTYPE_RSA;
         kp->siglen_max = (rsa->n_bitlen + 7) / 8;

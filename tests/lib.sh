@@ -23,7 +23,7 @@ cleanup() {
     for p in $PIDS; do wait "$p" 2>/dev/null; done
     rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+[ -n "${KEEP:-}" ] || trap cleanup EXIT INT TERM
 
 pass() { n=$((n + 1)); echo "ok $n - $*"; }
 fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "tlsfacts.h"
+#include "tlshello.h"
 #include "tlskey.h"
 #include "tlswrap.h"
 
@@ -215,6 +216,8 @@ struct conn {
     int resumed;
     char sni[DNSNAME_MAX + 1];
     const char *result;
+    unsigned char hello[TLSHELLO_MAX]; /* the client's first bytes */
+    size_t hello_len;
 };
 
 static void
@@ -252,8 +255,11 @@ setup(struct conn *c, struct engine *e)
     c->pol.e = e;
     c->pol.chosen = -1;
     br_ssl_server_set_policy(&c->sc, &c->pol.vtable);
-    if (e->cache != NULL)
+    if (e->cache != NULL) {
+        e->cache->hello = c->hello;
+        e->cache->hello_len = &c->hello_len;
         br_ssl_server_set_cache(&c->sc, &e->cache->vtable);
+    }
 
     /* Seed from getrandom(): chrooted, there is no /dev/urandom. */
     if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed)
@@ -466,6 +472,13 @@ pump(struct conn *c, struct engine *e)
             b = br_ssl_engine_recvrec_buf(eng, &len);
             r = net_read(e->netr, b, len);
             if (r > 0) {
+                if (!c->hs_done && c->hello_len < sizeof c->hello) {
+                    size_t k = sizeof c->hello - c->hello_len;
+                    if (k > (size_t)r)
+                        k = (size_t)r;
+                    memcpy(c->hello + c->hello_len, b, k);
+                    c->hello_len += k;
+                }
                 br_ssl_engine_recvrec_ack(eng, (size_t)r);
             } else if (r == 0 || !(errno == EAGAIN || errno == EINTR)) {
                 if (!c->hs_done) {
