@@ -111,7 +111,7 @@ test-slow: tests
 # a copy of the tree so the normal build stays as it is.
 check-san:
 	rm -rf .san && mkdir .san
-	tar cf - Makefile conf-cc conf-ld cmd lib tests/unit tests/fuzz \
+	tar cf - Makefile conf-cc conf-ld cmd lib service tests/unit tests/fuzz \
 	  tests/helpers tests/sh tests/run tests/lib.sh | (cd .san && tar xf -)
 	cd .san && \
 	  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
