@@ -1,7 +1,8 @@
 /* tlscache.c - on-disk TLS session cache shared across processes.
  *
- * File: a 64-byte header ("facteur-tlscache-1\n" and the slot count as 4
- * bytes big-endian), then slots of 128 bytes:
+ * File: a 64-byte header ("facteur-tlscache-2\n" and the slot count as 4
+ * bytes big-endian), TLSCACHE_CHECKS verified-pair hashes of 32 bytes,
+ * then slots of 128 bytes:
  *   0   1   in use (1)
  *   1   32  session id
  *   33  2   version          35  2   cipher suite
@@ -20,7 +21,7 @@
 #include "tlscache.h"
 #include "tlshello.h"
 
-static const char magic[] = "facteur-tlscache-1\n";
+static const char magic[] = "facteur-tlscache-2\n";
 
 #define OFF_USED 0
 #define OFF_ID 1
@@ -29,6 +30,9 @@ static const char magic[] = "facteur-tlscache-1\n";
 #define OFF_MS 37
 #define OFF_BIND 85
 #define OFF_EXPIRY 117
+
+#define CHECKS_OFF TLSCACHE_HEADER_SIZE
+#define SLOTS_OFF (CHECKS_OFF + TLSCACHE_CHECKS * 32)
 
 static int64_t
 now(const struct tlscache *c)
@@ -153,7 +157,7 @@ set_offset(const struct tlscache *c, const unsigned char *id)
     uint32_t h = (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16
         | (uint32_t)id[2] << 8 | id[3];
 
-    return TLSCACHE_HEADER_SIZE
+    return SLOTS_OFF
         + (off_t)(h % c->nsets) * TLSCACHE_WAYS * TLSCACHE_SLOT_SIZE;
 }
 
@@ -251,8 +255,7 @@ static int
 cache_init_file(int fd)
 {
     unsigned char h[TLSCACHE_HEADER_SIZE];
-    off_t size = TLSCACHE_HEADER_SIZE
-        + (off_t)TLSCACHE_SLOTS * TLSCACHE_SLOT_SIZE;
+    off_t size = SLOTS_OFF + (off_t)TLSCACHE_SLOTS * TLSCACHE_SLOT_SIZE;
     struct stat st;
     int ok;
 
@@ -339,6 +342,33 @@ tlscache_bind(struct tlscache *c, const char *sni, const char *service)
     br_sha256_update(&h, "", 1);
     br_sha256_update(&h, service, strlen(service) + 1);
     br_sha256_out(&h, c->bind);
+}
+
+int
+tlscache_check_known(void *ctx, const unsigned char h[32])
+{
+    struct tlscache *c = ctx;
+    unsigned char e[32];
+    off_t off = CHECKS_OFF + (off_t)(h[0] % TLSCACHE_CHECKS) * 32;
+    int r;
+
+    if (c->fd == -1 || lock(c->fd, F_RDLCK, off, 32) == -1)
+        return 0;
+    r = pread_all(c->fd, e, 32, off) == 0 && memcmp(e, h, 32) == 0;
+    (void)lock(c->fd, F_UNLCK, off, 32);
+    return r;
+}
+
+void
+tlscache_check_add(void *ctx, const unsigned char h[32])
+{
+    struct tlscache *c = ctx;
+    off_t off = CHECKS_OFF + (off_t)(h[0] % TLSCACHE_CHECKS) * 32;
+
+    if (c->fd == -1 || lock(c->fd, F_WRLCK, off, 32) == -1)
+        return;
+    (void)pwrite_all(c->fd, h, 32, off);
+    (void)lock(c->fd, F_UNLCK, off, 32);
 }
 
 void

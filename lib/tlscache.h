@@ -28,6 +28,8 @@
 #define TLSCACHE_SLOT_SIZE 128
 #define TLSCACHE_HEADER_SIZE 64
 #define TLSCACHE_LIFETIME 3600
+/* Verified key/certificate pairs (see struct tlscheck), direct-mapped. */
+#define TLSCACHE_CHECKS 64
 
 struct tlscache {
     const br_ssl_session_cache_class *vtable;
@@ -64,6 +66,13 @@ void tlscache_bind(struct tlscache *c, const char *sni, const char *service);
  */
 int tlscache_slot_decode(const struct tlscache *c, const unsigned char *slot,
     const unsigned char *id, br_ssl_session_parameters *p);
+
+/**
+ * tlscache_check_known, tlscache_check_add - the struct tlscheck
+ * functions over the cache file's verified-pairs area (ctx: the cache).
+ */
+int tlscache_check_known(void *ctx, const unsigned char h[32]);
+void tlscache_check_add(void *ctx, const unsigned char h[32]);
 
 /** tlscache_close - close the file. */
 void tlscache_close(struct tlscache *c);

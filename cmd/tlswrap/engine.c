@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -294,6 +295,21 @@ net_write(int fd, const void *p, size_t n)
     return r;
 }
 
+/* Close the key process's socket (it exits on EOF) and reap it. */
+static void
+release_keyproc(struct engine *e)
+{
+    if (e->keyfd != -1) {
+        close(e->keyfd);
+        e->keyfd = -1;
+    }
+    if (e->keypid > 0) {
+        while (waitpid(e->keypid, NULL, 0) == -1 && errno == EINTR)
+            ;
+        e->keypid = 0;
+    }
+}
+
 static void
 handshake_done(struct conn *c, struct engine *e)
 {
@@ -306,10 +322,7 @@ handshake_done(struct conn *c, struct engine *e)
 
     c->hs_done = 1;
     /* No renegotiation, so no further signature: let the key process go. */
-    if (e->keyfd != -1) {
-        close(e->keyfd);
-        e->keyfd = -1;
-    }
+    release_keyproc(e);
     br_ssl_engine_get_session_parameters(eng, &sp);
     c->resumed = c->pol.chosen < 0;
     if (dnsname_canon(c->sni, sizeof c->sni, sn, strlen(sn)) == -1)
@@ -559,6 +572,7 @@ engine_run(struct engine *e)
     if (e->ctl != -1) {
         int w = wait_command(e);
         if (w <= 0) {
+            release_keyproc(e);
             log_info("done peer=%s tls=no", e->peer);
             return w == 0 ? EXIT_OK : EXIT_PERM;
         }
@@ -583,6 +597,7 @@ engine_run(struct engine *e)
     /* Flush nothing more; shut the write side so the peer sees the end
      * even if the application (which may share the socket) lives on. */
     shutdown(e->netw, SHUT_WR);
+    release_keyproc(e);
     explicit_bzero(&c, sizeof c);
     return code;
 }

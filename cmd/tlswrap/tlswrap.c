@@ -14,6 +14,8 @@
  *                 chroots to jaildir, runs the handshake and moves records.
  *   this process  wipes the keys and execs prog with its original
  *                 credentials (the application drops its own).
+ * The TLS process is a child of prog (as s6-tlsd-io is of the program
+ * s6-tlsd runs): prog may see a SIGCHLD when it ends.
  *
  * Implicit TLS (default): prog starts after the handshake, with the
  * plaintext on fds 0/1 and SSL_PROTOCOL, SSL_CIPHER,
@@ -209,13 +211,14 @@ main(int argc, char **argv)
     int starttls = 0, nocache = 0, opt;
     static struct tlsstore store;
     static struct tlscache cache;
+    struct tlscheck check;
     struct tlscache *cachep = NULL;
     struct conninfo ci;
     struct ids ids;
     int keysock[2], toapp[2], fromapp[2], ctl[2] = { -1, -1 };
     int report[2] = { -1, -1 };
     pid_t x;
-    int status, one = 1;
+    int one = 1;
 
     log_init("tlswrap");
     if (conf == NULL || conf[0] == 0)
@@ -296,8 +299,6 @@ main(int argc, char **argv)
         check_jail(ids.jail);
     }
 
-    if (tlsstore_load(&store, tlsdir, err, sizeof err, warn_cert) == -1)
-        log_die(EXIT_TEMP, "cannot load certificate reason=\"%s\"", err);
     if (!nocache) {
         if (tlscache_open(&cache, cachepath, tlswrap_suites, tlswrap_nsuites)
             == -1) {
@@ -308,6 +309,14 @@ main(int argc, char **argv)
             cachep = &cache;
         }
     }
+    if (cachep != NULL) {
+        check.known = tlscache_check_known;
+        check.add = tlscache_check_add;
+        check.ctx = cachep;
+    }
+    if (tlsstore_load(&store, tlsdir, cachep ? &check : NULL, err, sizeof err,
+            warn_cert) == -1)
+        log_die(EXIT_TEMP, "cannot load certificate reason=\"%s\"", err);
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, keysock) == -1
         || pipe_cloexec(toapp) == -1 || pipe_cloexec(fromapp) == -1
@@ -317,13 +326,14 @@ main(int argc, char **argv)
         log_die(EXIT_TEMP, "cannot make descriptors error=%s",
             strerror(errno));
 
-    /* Fork the helpers through an intermediate that exits at once, so
-     * they are not children of the application (which may wait for its
-     * own children). */
+    /* The TLS process is our child (the application's, after exec, as with
+     * s6-tlsd), and forks the key process while it still holds the keys;
+     * two forks a connection, no intermediate. */
     x = fork();
     if (x == -1)
         log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
     if (x == 0) {
+        struct engine e;
         pid_t k = fork();
         if (k == -1)
             log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
@@ -353,38 +363,32 @@ main(int argc, char **argv)
             _exit(keyproc_run(keysock[1], &store));
         }
         tlsstore_wipe_keys(&store);
-        k = fork();
-        if (k == -1)
-            log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
-        if (k == 0) {
-            struct engine e;
-            signal(SIGPIPE, SIG_IGN);
-            close(keysock[1]);
-            close(toapp[0]);
-            close(fromapp[1]);
-            memset(&e, 0, sizeof e);
-            e.netr = 0;
-            e.netw = 1;
-            e.ctl = ctl[1];
-            if (ctl[0] != -1)
-                close(ctl[0]);
-            e.report = report[1];
-            if (report[0] != -1)
-                close(report[0]);
-            e.app_in = fromapp[0];
-            e.app_out = toapp[1];
-            set_nonblock(e.app_in);
-            set_nonblock(e.app_out);
-            e.keyfd = keysock[0];
-            e.store = &store;
-            e.cache = cachep;
-            e.hs_timeout = hs_timeout;
-            e.idle_timeout = idle_timeout;
-            e.peer = peer;
-            drop(&ids, 0);
-            _exit(engine_run(&e));
-        }
-        _exit(0);
+        signal(SIGPIPE, SIG_IGN);
+        close(keysock[1]);
+        close(toapp[0]);
+        close(fromapp[1]);
+        memset(&e, 0, sizeof e);
+        e.netr = 0;
+        e.netw = 1;
+        e.ctl = ctl[1];
+        if (ctl[0] != -1)
+            close(ctl[0]);
+        e.report = report[1];
+        if (report[0] != -1)
+            close(report[0]);
+        e.app_in = fromapp[0];
+        e.app_out = toapp[1];
+        set_nonblock(e.app_in);
+        set_nonblock(e.app_out);
+        e.keyfd = keysock[0];
+        e.keypid = k;
+        e.store = &store;
+        e.cache = cachep;
+        e.hs_timeout = hs_timeout;
+        e.idle_timeout = idle_timeout;
+        e.peer = peer;
+        drop(&ids, 0);
+        _exit(engine_run(&e));
     }
 
     /* The application's process: no key, no chain, no cache. */
@@ -395,8 +399,6 @@ main(int argc, char **argv)
     close(keysock[1]);
     close(toapp[1]);
     close(fromapp[0]);
-    while (waitpid(x, &status, 0) == -1 && errno == EINTR)
-        ;
 
     if (!starttls) {
         struct tlsfacts f;

@@ -10,6 +10,7 @@
 #define TLSWRAP_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tlscache.h"
 #include "tlscert.h"
@@ -21,6 +22,7 @@ struct engine {
     int app_in;        /* plaintext from the application */
     int app_out;       /* plaintext to the application */
     int keyfd;         /* socket to the key process */
+    pid_t keypid;      /* our child, reaped when we are done with it */
     struct tlsstore *store;
     struct tlscache *cache; /* NULL: no resumption */
     int64_t hs_timeout;     /* ms */

@@ -41,7 +41,7 @@ main(void)
     snprintf(path, sizeof path, "%s/cache", dir);
     ok(tlscache_open(&c, path, suites, 1) == 0, "create");
     ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600
-            && st.st_size == TLSCACHE_HEADER_SIZE
+            && st.st_size == TLSCACHE_HEADER_SIZE + TLSCACHE_CHECKS * 32
                     + (off_t)TLSCACHE_SLOTS * TLSCACHE_SLOT_SIZE,
         "mode 0600, fixed size");
     snprintf(c.service, sizeof c.service, "465");
@@ -92,6 +92,16 @@ main(void)
     memset(q.session_id, 2, 32);
     d.now = 0;
     ok(d.vtable->load(&d.vtable, NULL, &q) == 0, "foreign suite refused");
+    {
+        unsigned char h[32], g[32];
+        memset(h, 7, 32);
+        memset(g, 7, 32);
+        g[31] = 8;
+        ok(!tlscache_check_known(&d, h), "unknown pair hash");
+        tlscache_check_add(&c, h);
+        ok(tlscache_check_known(&d, h) && !tlscache_check_known(&d, g),
+            "verified pair remembered across handles, exact match only");
+    }
     tlscache_close(&c);
     tlscache_close(&d);
 
@@ -104,7 +114,7 @@ main(void)
         return 1;
     ok(tlscache_open(&c, path, suites, 1) == 0
             && stat(path, &st) == 0
-            && st.st_size == TLSCACHE_HEADER_SIZE
+            && st.st_size == TLSCACHE_HEADER_SIZE + TLSCACHE_CHECKS * 32
                     + (off_t)TLSCACHE_SLOTS * TLSCACHE_SLOT_SIZE,
         "a damaged file is rebuilt");
     tlscache_close(&c);

@@ -23,7 +23,7 @@ load(struct tlspair *kp, const char *crt, const char *key)
     snprintf(b, sizeof b, "%s/%s", dir, key);
     memset(kp, 0, sizeof *kp);
     err[0] = 0;
-    return tlspair_load_files(kp, a, b, err, sizeof err);
+    return tlspair_load_files(kp, a, b, NULL, err, sizeof err);
 }
 
 static void
@@ -34,6 +34,12 @@ sh(const char *fmt, const char *arg)
     snprintf(cmd, sizeof cmd, fmt, arg, arg, arg, arg);
     if (system(cmd) != 0)
         printf("# command failed: %s\n", cmd);
+}
+
+static int
+pem_cb(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    return (len == 3 && memcmp(der, "abc", 3) == 0) ? 0 : -1;
 }
 
 static int
@@ -68,6 +74,30 @@ verify(const struct tlspair *kp, int hash_id, size_t hlen)
     }
 }
 
+static unsigned char remembered[32];
+static int nknown, nadd;
+
+static int
+fake_known(void *ctx, const unsigned char h[32])
+{
+    nknown++;
+    return memcmp(h, remembered, 32) == 0;
+}
+
+static void
+fake_add(void *ctx, const unsigned char h[32])
+{
+    nadd++;
+    memcpy(remembered, h, 32);
+}
+
+static int
+pemcount(const char *text)
+{
+    return tls_pem_decode((const unsigned char *)text, strlen(text), pem_cb,
+        NULL);
+}
+
 static void
 nolog(const char *m)
 {
@@ -89,7 +119,7 @@ main(void)
         "ECDSA pair loads");
     ok(verify(&kp, br_sha256_ID, 32), "ECDSA signature verifies");
     ok(verify(&kp, br_sha384_ID, 48), "ECDSA sha384 signature verifies");
-    tlsstore_wipe_keys(&(struct tlsstore){ 1, { &kp } });
+    tlsstore_wipe_keys(&(struct tlsstore){ 1, { &kp }, NULL });
     ok(!kp.has_key && verify(&kp, br_sha256_ID, 32) == 0,
         "wiped key cannot sign");
     sa_free(&kp.chainmem);
@@ -124,6 +154,46 @@ main(void)
         "chain of two");
     sa_free(&kp.chainmem);
 
+    /* PEM edge cases ("YWJj" is base64 for "abc"). */
+    ok(pemcount("-----BEGIN X-----\nYWJj\n-----END X-----\n") == 1,
+        "PEM: one object");
+    ok(pemcount("Bag Attributes\r\n-----BEGIN X-----\r\nYW\r\nJj\r\n"
+                "-----END X-----") == 1,
+        "PEM: CRLF, split lines, text before, no final newline");
+    ok(pemcount("-----BEGIN X-----\nYWJj\n-----END Y-----\n") == -1,
+        "PEM: END name must match");
+    ok(pemcount("-----BEGIN X-----\nYW*j\n-----END X-----\n") == -1,
+        "PEM: bad base64 character");
+    ok(pemcount("-----BEGIN X-----\nYQ==YWJj\n-----END X-----\n") == -1,
+        "PEM: data after padding");
+    ok(pemcount("-----BEGIN X-----\nYWJj\n") == -1, "PEM: unterminated");
+    ok(pemcount("-----BEGIN X-----\nYWJjZ\n-----END X-----\n") == -1,
+        "PEM: dangling base64 bits");
+    ok(pemcount("no pem here\n") == 0, "PEM: no object");
+
+    /* The verified-pair memory: consulted, filled once, then trusted. */
+    {
+        struct tlscheck ck = { fake_known, fake_add, NULL };
+        char a[256], b[256];
+        snprintf(a, sizeof a, "%s/ec.crt", dir);
+        snprintf(b, sizeof b, "%s/ec.key", dir);
+        memset(&kp, 0, sizeof kp);
+        ok(tlspair_load_files(&kp, a, b, &ck, err, sizeof err) == 0
+                && nknown == 1 && nadd == 1,
+            "first load checks the pair and remembers it");
+        sa_free(&kp.chainmem);
+        memset(&kp, 0, sizeof kp);
+        ok(tlspair_load_files(&kp, a, b, &ck, err, sizeof err) == 0
+                && nknown == 2 && nadd == 1 && verify(&kp, br_sha256_ID, 32),
+            "second load trusts the remembered check, key still signs");
+        sa_free(&kp.chainmem);
+        snprintf(b, sizeof b, "%s/ec2.key", dir);
+        memset(&kp, 0, sizeof kp);
+        ok(tlspair_load_files(&kp, a, b, &ck, err, sizeof err) == -1
+                && nadd == 1,
+            "another key for the same certificate is checked, and refused");
+    }
+
     /* A directory tree as tlswrap sees it. */
     sh("cd %s && mkdir -p tls/default tls/mx.example.org tls/Bad_Name "
        "tls/broken.example.org && cp ec.crt tls/default/fullchain.pem && "
@@ -139,7 +209,7 @@ main(void)
         char t[256];
         int d, m, r;
         snprintf(t, sizeof t, "%s/tls", dir);
-        ok(tlsstore_load(&st, t, err, sizeof err, nolog) == 0 && st.n == 3,
+        ok(tlsstore_load(&st, t, NULL, err, sizeof err, nolog) == 0 && st.n == 3,
             "store: default (2 pairs) + one name, broken one skipped");
         d = tlsstore_pick(&st, "", BR_KEYTYPE_EC);
         r = tlsstore_pick(&st, NULL, BR_KEYTYPE_RSA);
@@ -158,7 +228,7 @@ main(void)
             "unknown name: default");
         tlsstore_free(&st);
         sh("rm %s/tls/default/privkey.pem", dir);
-        ok(tlsstore_load(&st, t, err, sizeof err, nolog) == -1
+        ok(tlsstore_load(&st, t, NULL, err, sizeof err, nolog) == -1
                 && strstr(err, "privkey.pem"),
             "default without key is fatal: %s", err);
     }
