@@ -89,6 +89,51 @@ check "silent client closed at the handshake timeout" \
     grep -Eq "^closed [23]$" "$T/to"
 check "handshake timeout logged" contains "$LOG" "result=handshake_timeout"
 
+# Idle timeout (-i 1 on a second listener): silence after the handshake.
+P3=$(freeport)
+# shellcheck disable=SC2086
+serve "$LOG" "$P3" "$BIN/tlswrap" -i 1 $TLSWRAP_IDS "$TBIN/linesrv"
+$PY - "$P3" >"$T/idle" 2>&1 <<'PYEOF'
+import socket, ssl, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+s.settimeout(10)
+s.recv(100)                      # the greeting
+t = time.time()
+try:
+    d = s.recv(100)
+    print("closed" if d == b"" else "data", round(time.time() - t))
+except ssl.SSLEOFError:
+    print("closed-without-notify", round(time.time() - t))
+PYEOF
+check "idle connection closed at the idle timeout ($(cat "$T/idle"))" \
+    grep -Eq "^closed(-without-notify)? [12]$" "$T/idle"
+sleep 0.3
+check "idle timeout logged" contains "$LOG" "result=idle_timeout"
+
+# close_notify: when the application ends, the client gets a clean TLS
+# close, not a bare TCP EOF.
+$PY - "$P" >"$T/cn" 2>&1 <<'PYEOF'
+import socket, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+f = s.makefile("rwb")
+f.readline()
+f.write(b"QUIT\r\n"); f.flush()
+print(f.readline().decode().strip())
+try:
+    print("eof" if s.recv(100) == b"" else "data")
+    s.unwrap()
+    print("close_notify")
+except ssl.SSLEOFError:
+    print("truncated")
+PYEOF
+check "application exit sends close_notify" contains "$T/cn" "close_notify"
+
 # Plain text on a TLS port.
 $PY - "$P" >"$T/pl" <<'PYEOF'
 import socket, sys
