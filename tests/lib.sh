@@ -110,3 +110,28 @@ sclient() {
     timeout 10 openssl s_client -connect "127.0.0.1:$port" -ign_eof "$@" \
         >"$T/out" 2>&1
 }
+
+# hold PORT tls|plain SECS: open a connection (TLS or clear), read the
+# greeting, keep it SECS seconds in the background (pid in $held); when
+# it is up, list the live tlswrap processes as "pid uid" in $T/ps.
+# Exited helpers are reparented; zombies are skipped, since nothing reaps
+# them in a container without an init.
+hold() {
+    rm -f "$T/held"
+    $PY - "$1" "$2" "$3" "$T/held" <<'PYEOF' &
+import socket, ssl, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+if sys.argv[2] == "tls":
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(s)
+s.recv(100)
+open(sys.argv[4], "w").close()
+time.sleep(float(sys.argv[3]))
+PYEOF
+    held=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$T/held" ] && break; sleep 0.2; done
+    ps -eo pid=,uid=,stat=,comm= |
+        awk '$4=="tlswrap" && $3 !~ /Z/ {print $1, $2}' >"$T/ps"
+}

@@ -120,16 +120,8 @@ check "unknown control byte rejected and logged" \
 
 # Key process exists before STARTTLS (it will be needed), as its own user.
 if is_root; then
-    $PY - "$P" "$T" <<'PYEOF' &
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.recv(100)
-open(sys.argv[2] + "/held", "w").close()
-time.sleep(3)
-PYEOF
-    hp=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$T/held" ] && break; sleep 0.2; done
-    ps -eo pid=,uid=,stat=,comm= | awk '$4=="tlswrap" && $3 !~ /Z/ {print $1, $2}' >"$T/ps"
+    hold "$P" plain 3
+    hp=$held
     check "key process waits as its own user" grep -q " 64011$" "$T/ps"
     check "TLS process waits as its own user" grep -q " 64010$" "$T/ps"
     wait "$hp"
