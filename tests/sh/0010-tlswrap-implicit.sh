@@ -72,7 +72,7 @@ check "resumption is logged" contains "$LOG" "resumed=yes"
 
 # The log line.
 check "one log line per connection with peer, sni, cipher, bytes" \
-    grep -Eq "tlswrap: info: [0-9a-f]{12} done peer=127\.0\.0\.1:[0-9]+ sni=mx\.example\.test proto=TLSv1\.2 cipher=ECDHE-ECDSA-[A-Z0-9-]+ resumed=(yes|no) in=[0-9]+ out=[0-9]+ result=ok" "$LOG"
+    grep -Eq "tlswrap: info: [0-9a-f]{12} done peer=127\.0\.0\.1:[0-9]+ sni=mx\.example\.test proto=TLSv1\.2 cipher=ECDHE-ECDSA-[A-Z0-9-]+ resumed=(yes|no) in=[0-9]+ out=[0-9]+ hs_cpu_us=[0-9]+ result=ok" "$LOG"
 check "refused handshakes are logged" \
     grep -q "tls=failed result=" "$LOG"
 
@@ -133,6 +133,19 @@ except ssl.SSLEOFError:
     print("truncated")
 PYEOF
 check "application exit sends close_notify" contains "$T/cn" "close_notify"
+
+# IPv6 on ::1.
+P6=$(freeport)
+tcpserver -DRHl0 ::1 "$P6" "$BIN/tlswrap" $TLSWRAP_IDS "$TBIN/linesrv" \
+    2>>"$LOG" &
+PIDS="$PIDS $!"
+wait_port "$P6" ::1
+printf 'ENV\r\nQUIT\r\n' | timeout 10 openssl s_client -connect "[::1]:$P6" \
+    -ign_eof >"$T/out6" 2>&1
+check "IPv6: TLS over ::1" contains "$T/out6" "221 bye"
+check "IPv6: TCPREMOTEIP is ::1" contains "$T/out6" "250-TCPREMOTEIP=::1"
+sleep 0.3
+check "IPv6: peer logged as [::1]:port" grep -Eq "done peer=\[::1\]:[0-9]+ " "$LOG"
 
 # Plain text on a TLS port.
 $PY - "$P" >"$T/pl" <<'PYEOF'
