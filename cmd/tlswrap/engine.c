@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,6 +144,13 @@ pol_choose(const br_ssl_server_policy_class **pctx,
         ch->chain = p->e->store->pair[idx]->chain;
         ch->chain_len = p->e->store->pair[idx]->chain_len;
         p->chosen = idx;
+        if (p->e->need != -1) {
+            /* A full handshake: have the key process started now, so it
+             * gets ready while we compute our ECDHE share. */
+            (void)!write(p->e->need, "K", 1);
+            close(p->e->need);
+            p->e->need = -1;
+        }
         return 1;
     }
     return 0;
@@ -184,7 +190,7 @@ pol_do_sign(const br_ssl_server_policy_class **pctx, unsigned algo_id,
     unsigned char *data, size_t hv_len, size_t len)
 {
     struct policy *p = (struct policy *)pctx;
-    unsigned char req[TLSKEY_REQ_MAX], hdr[2];
+    unsigned char req[TLSKEY_REQ_MAX], hdr[2], cpu[4];
     size_t reqlen, siglen;
     int fd = p->e->keyfd;
 
@@ -199,8 +205,11 @@ pol_do_sign(const br_ssl_server_policy_class **pctx, unsigned algo_id,
     siglen = (size_t)hdr[0] << 8 | hdr[1];
     if (siglen == 0 || siglen > len)
         return 0;
-    if (read_exact(fd, data, siglen, p->deadline) == -1)
+    if (read_exact(fd, data, siglen, p->deadline) == -1
+        || read_exact(fd, cpu, 4, p->deadline) == -1)
         return 0;
+    p->e->key_cpu = (int64_t)((uint32_t)cpu[0] << 24 | (uint32_t)cpu[1] << 16
+        | (uint32_t)cpu[2] << 8 | cpu[3]);
     return siglen;
 }
 
@@ -308,29 +317,24 @@ net_write(int fd, const void *p, size_t n)
     return r;
 }
 
-/* Close the key process's socket (it exits on EOF) and reap it; returns
- * the CPU time it used, in microseconds. */
-static int64_t
+/* Close the key process's socket (it exits on EOF) and, if it is our
+ * child, reap it. */
+static void
 release_keyproc(struct engine *e)
 {
-    struct rusage ru;
-    int64_t us = 0;
-
     if (e->keyfd != -1) {
         close(e->keyfd);
         e->keyfd = -1;
     }
+    if (e->need != -1) {
+        close(e->need);
+        e->need = -1;
+    }
     if (e->keypid > 0) {
-        pid_t r;
-        /* wait4 (BSD, in glibc and musl) for the child's rusage. */
-        while ((r = wait4(e->keypid, NULL, 0, &ru)) == -1 && errno == EINTR)
+        while (waitpid(e->keypid, NULL, 0) == -1 && errno == EINTR)
             ;
-        if (r == e->keypid)
-            us = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000
-                + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
         e->keypid = 0;
     }
-    return us;
 }
 
 static void
@@ -348,7 +352,8 @@ handshake_done(struct conn *c, struct engine *e)
      * The handshake's CPU (ours since setup, plus the key process's) goes
      * in the log line: it is what bench/tls compares, apart from the
      * cost of making processes. */
-    c->hs_cpu = cpu_us() - c->hs_cpu + release_keyproc(e);
+    release_keyproc(e);
+    c->hs_cpu = cpu_us() - c->hs_cpu + e->key_cpu;
     br_ssl_engine_get_session_parameters(eng, &sp);
     c->resumed = c->pol.chosen < 0;
     if (dnsname_canon(c->sni, sizeof c->sni, sn, strlen(sn)) == -1)
@@ -598,7 +603,7 @@ engine_run(struct engine *e)
     if (e->ctl != -1) {
         int w = wait_command(e);
         if (w <= 0) {
-            (void)release_keyproc(e);
+            release_keyproc(e);
             log_info("done peer=%s tls=no", e->peer);
             return w == 0 ? EXIT_OK : EXIT_PERM;
         }
@@ -624,7 +629,7 @@ engine_run(struct engine *e)
     /* Flush nothing more; shut the write side so the peer sees the end
      * even if the application (which may share the socket) lives on. */
     shutdown(e->netw, SHUT_WR);
-    (void)release_keyproc(e);
+    release_keyproc(e);
     explicit_bzero(&c, sizeof c);
     return code;
 }

@@ -8,12 +8,16 @@
  * $FACTEUR_CONF/tls, FACTEUR_CONF defaulting to /etc/facteur) afresh for
  * each connection, so a renewed certificate is used at once.  Then:
  *
- *   key process   keeps the private keys, drops to -k user (default
- *                 facteur-tlskey), chroots to jaildir, signs once, exits.
  *   TLS process   keeps the chains, drops to -u user (default facteur-tls),
  *                 chroots to jaildir, runs the handshake and moves records.
- *   this process  wipes the keys and execs prog with its original
- *                 credentials (the application drops its own).
+ *   key process   keeps the private keys, drops to -k user (default
+ *                 facteur-tlskey), chroots to jaildir, signs once, exits.
+ *                 Implicit TLS: started only for a full handshake, when
+ *                 the TLS process asks (one byte on a pipe).  -s: started
+ *                 by the TLS process at once.
+ *   this process  waits for the handshake (implicit TLS), wipes the keys
+ *                 and execs prog with its original credentials (the
+ *                 application drops its own).
  * The TLS process is a child of prog (as s6-tlsd-io is of the program
  * s6-tlsd runs): prog may see a SIGCHLD when it ends.
  *
@@ -39,6 +43,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +204,88 @@ drop(const struct ids *ids, int key)
         log_die(EXIT_TEMP, "cannot set limits error=%s", strerror(errno));
 }
 
+/* The descriptors made before forking, so a child can close all of them
+ * but the ones it keeps. */
+struct fdset {
+    int fd[16];
+    size_t n;
+};
+
+static void
+fdset_add(struct fdset *s, int fd)
+{
+    if (fd >= 0 && s->n < sizeof s->fd / sizeof s->fd[0])
+        s->fd[s->n++] = fd;
+}
+
+/* Fork the key process: it keeps keyfd, stderr and the keys, nothing
+ * else, and drops to its user before reading a byte. */
+static pid_t
+spawn_keyproc(const struct fdset *fds, int keyfd, struct tlsstore *store,
+    const struct ids *ids)
+{
+    pid_t k = fork();
+    size_t i;
+
+    if (k == -1)
+        log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
+    if (k > 0)
+        return k;
+    signal(SIGPIPE, SIG_IGN);
+    for (i = 0; i < fds->n; i++)
+        if (fds->fd[i] != keyfd)
+            close(fds->fd[i]);
+    for (i = 0; i < store->n; i++) /* chains are not needed here */
+        sa_free(&store->pair[i]->chainmem);
+    drop(ids, 1);
+    _exit(keyproc_run(keyfd, store));
+}
+
+/*
+ * Implicit TLS: wait for the TLS process's report (the facts, f->n > 0,
+ * or nothing if the handshake failed), forking the key process if the
+ * TLS process asks for it on the need pipe (one byte, read once; any
+ * byte or none is all it can say).  Returns the key process's pid or 0.
+ */
+static pid_t
+await_handshake(int report, int need, const struct fdset *fds, int keyfd,
+    struct tlsstore *store, const struct ids *ids, struct tlsfacts *f,
+    int64_t deadline)
+{
+    struct pollfd pf[2];
+    pid_t k = 0;
+    char c;
+
+    f->n = 0;
+    for (;;) {
+        nfds_t n = 1;
+        pf[0].fd = report;
+        pf[0].events = POLLIN;
+        if (need != -1) {
+            pf[1].fd = need;
+            pf[1].events = POLLIN;
+            n = 2;
+        }
+        if (loop_poll(pf, n, deadline) <= 0)
+            return k;
+        if (n == 2 && pf[1].revents) {
+            if (read(need, &c, 1) == 1 && k == 0)
+                k = spawn_keyproc(fds, keyfd, store, ids);
+            close(need);
+            need = -1;
+            continue;
+        }
+        if (pf[0].revents) {
+            if (tlsfacts_read(report, f, deadline) == -1)
+                f->n = 0;
+            close(report);
+            if (need != -1)
+                close(need);
+            return k;
+        }
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -216,7 +303,8 @@ main(int argc, char **argv)
     struct conninfo ci;
     struct ids ids;
     int keysock[2], toapp[2], fromapp[2], ctl[2] = { -1, -1 };
-    int report[2] = { -1, -1 };
+    int report[2] = { -1, -1 }, need[2] = { -1, -1 };
+    struct fdset fds = { { 0 }, 0 };
     pid_t x;
     int one = 1;
 
@@ -322,66 +410,62 @@ main(int argc, char **argv)
         || pipe_cloexec(toapp) == -1 || pipe_cloexec(fromapp) == -1
         || (starttls
             && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == -1)
-        || (!starttls && pipe_cloexec(report) == -1))
+        || (!starttls && pipe_cloexec(report) == -1)
+        || (!starttls && pipe_cloexec(need) == -1))
         log_die(EXIT_TEMP, "cannot make descriptors error=%s",
             strerror(errno));
 
+    fdset_add(&fds, 0);
+    fdset_add(&fds, 1);
+    fdset_add(&fds, keysock[0]);
+    fdset_add(&fds, keysock[1]);
+    fdset_add(&fds, toapp[0]);
+    fdset_add(&fds, toapp[1]);
+    fdset_add(&fds, fromapp[0]);
+    fdset_add(&fds, fromapp[1]);
+    fdset_add(&fds, ctl[0]);
+    fdset_add(&fds, ctl[1]);
+    fdset_add(&fds, report[0]);
+    fdset_add(&fds, report[1]);
+    fdset_add(&fds, need[0]);
+    fdset_add(&fds, need[1]);
+    if (cachep != NULL)
+        fdset_add(&fds, cachep->fd);
+
     /* The TLS process is our child (the application's, after exec, as with
-     * s6-tlsd), and forks the key process while it still holds the keys;
-     * two forks a connection, no intermediate. */
+     * s6-tlsd).  The key process is forked by whoever still holds the keys
+     * when it is needed: with -s, the TLS process at once (we exec the
+     * application now); with implicit TLS, this process, only when the
+     * TLS process asks (a resumed session needs no signature). */
     x = fork();
     if (x == -1)
         log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
     if (x == 0) {
         struct engine e;
-        pid_t k = fork();
-        if (k == -1)
-            log_die(EXIT_TEMP, "fork failed error=%s", strerror(errno));
-        if (k == 0) {
-            size_t i;
-            signal(SIGPIPE, SIG_IGN);
-            close(0);
-            close(1);
-            close(keysock[0]);
-            close(toapp[0]);
-            close(toapp[1]);
-            close(fromapp[0]);
-            close(fromapp[1]);
-            if (ctl[0] != -1) {
-                close(ctl[0]);
-                close(ctl[1]);
-            }
-            if (report[0] != -1) {
-                close(report[0]);
-                close(report[1]);
-            }
-            if (cachep != NULL)
-                tlscache_close(cachep);
-            for (i = 0; i < store.n; i++) /* chains are not needed here */
-                sa_free(&store.pair[i]->chainmem);
-            drop(&ids, 1);
-            _exit(keyproc_run(keysock[1], &store));
-        }
+        memset(&e, 0, sizeof e);
+        if (starttls)
+            e.keypid = spawn_keyproc(&fds, keysock[1], &store, &ids);
         tlsstore_wipe_keys(&store);
         signal(SIGPIPE, SIG_IGN);
         close(keysock[1]);
         close(toapp[0]);
         close(fromapp[1]);
-        memset(&e, 0, sizeof e);
+        if (ctl[0] != -1)
+            close(ctl[0]);
+        if (report[0] != -1)
+            close(report[0]);
+        if (need[0] != -1)
+            close(need[0]);
         e.netr = 0;
         e.netw = 1;
         e.ctl = ctl[1];
-        if (ctl[0] != -1)
-            close(ctl[0]);
         e.report = report[1];
-        if (report[0] != -1)
-            close(report[0]);
+        e.need = need[1];
         e.app_in = fromapp[0];
         e.app_out = toapp[1];
         set_nonblock(e.app_in);
         set_nonblock(e.app_out);
         e.keyfd = keysock[0];
-        e.keypid = k;
         e.store = &store;
         e.cache = cachep;
         e.hs_timeout = hs_timeout;
@@ -391,22 +475,26 @@ main(int argc, char **argv)
         _exit(engine_run(&e));
     }
 
-    /* The application's process: no key, no chain, no cache. */
-    tlsstore_free(&store);
-    if (cachep != NULL)
-        tlscache_close(cachep);
     close(keysock[0]);
-    close(keysock[1]);
     close(toapp[1]);
     close(fromapp[0]);
-
     if (!starttls) {
         struct tlsfacts f;
+        pid_t k;
         close(report[1]);
-        if (tlsfacts_read(report[0], &f, loop_now() + hs_timeout + 5000)
-            == -1)
-            _exit(1); /* the TLS process logged why */
-        close(report[0]);
+        close(need[1]);
+        k = await_handshake(report[0], need[0], &fds, keysock[1], &store,
+            &ids, &f, loop_now() + hs_timeout + 5000);
+        close(keysock[1]);
+        if (k > 0 && f.n > 0) /* it exits once the TLS process is done */
+            while (waitpid(k, NULL, 0) == -1 && errno == EINTR)
+                ;
+        /* The application's process: no key, no chain, no cache. */
+        tlsstore_free(&store);
+        if (cachep != NULL)
+            tlscache_close(cachep);
+        if (f.n == 0)
+            _exit(1); /* no handshake: the TLS process logged why */
         if (tlsfacts_setenv(&f) == -1)
             log_die(EXIT_TEMP, "setenv failed error=%s", strerror(errno));
         if (dup2(toapp[0], 0) == -1 || dup2(fromapp[1], 1) == -1)
@@ -416,6 +504,10 @@ main(int argc, char **argv)
     } else {
         char v[16];
         int fl;
+        tlsstore_free(&store);
+        if (cachep != NULL)
+            tlscache_close(cachep);
+        close(keysock[1]);
         close(ctl[1]);
         /* These three must survive exec. */
         fl = fcntl(ctl[0], F_GETFD);

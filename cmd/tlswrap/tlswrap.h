@@ -22,7 +22,9 @@ struct engine {
     int app_in;        /* plaintext from the application */
     int app_out;       /* plaintext to the application */
     int keyfd;         /* socket to the key process */
-    pid_t keypid;      /* our child, reaped when we are done with it */
+    pid_t keypid;      /* -s: our child, reaped when we are done with it */
+    int need;          /* implicit: pipe to ask for the key process */
+    int64_t key_cpu;   /* CPU the key process reported (us) */
     struct tlsstore *store;
     struct tlscache *cache; /* NULL: no resumption */
     int64_t hs_timeout;     /* ms */
