@@ -41,8 +41,8 @@ from_env(const char *ipvar, const char *portvar, char *ip, size_t iplen,
         return -1;
     if (strlen(i) >= iplen || strlen(p) >= portlen)
         return -1;
-    strcpy(ip, i); /* lengths checked just above */
-    strcpy(port, p);
+    memcpy(ip, i, strlen(i) + 1);
+    memcpy(port, p, strlen(p) + 1);
     return 0;
 }
 
@@ -102,8 +102,8 @@ conninfo_get(struct conninfo *ci, int fd)
             sizeof ci->remoteip, ci->remoteport, sizeof ci->remoteport) == -1
         && from_sock(fd, 1, ci->remoteip, sizeof ci->remoteip,
                ci->remoteport, sizeof ci->remoteport) == -1) {
-        strcpy(ci->remoteip, "unknown");
-        strcpy(ci->remoteport, "0");
+        snprintf(ci->remoteip, sizeof ci->remoteip, "unknown");
+        snprintf(ci->remoteport, sizeof ci->remoteport, "0");
         r = -1;
         e = errno;
     }
@@ -111,14 +111,14 @@ conninfo_get(struct conninfo *ci, int fd)
             sizeof ci->localip, ci->localport, sizeof ci->localport) == -1
         && from_sock(fd, 0, ci->localip, sizeof ci->localip, ci->localport,
                sizeof ci->localport) == -1) {
-        strcpy(ci->localip, "unknown");
-        strcpy(ci->localport, "0");
+        snprintf(ci->localip, sizeof ci->localip, "unknown");
+        snprintf(ci->localport, sizeof ci->localport, "0");
         r = -1;
         e = errno;
     }
     h = getenv("TCPREMOTEHOST");
     if (h != NULL && dnsname_valid(h, strlen(h)))
-        strcpy(ci->remotehost, h); /* dnsname_valid caps the length */
+        memcpy(ci->remotehost, h, strlen(h) + 1); /* valid: <= 253 */
     ci->relayclient = getenv("RELAYCLIENT") != NULL;
     if (r == -1)
         errno = e;
