@@ -5,7 +5,8 @@
  * present and TLS is not on; STARTTLS follows the hand-off of
  * lib/tlsfacts.h (220, flush, "Y", fresh buffers on the TLS fds: what
  * the client pipelined in clear is dropped, and the session is reset as
- * after a new EHLO).  ENV lists the SSL_* facts, TCP* and FACTEUR_SID,
+ * after a new EHLO).  ENV lists the SSL_* facts, TCP*, LISTEN_* and
+ * FACTEUR_SID,
  * HISTORY the commands run
  * since the last reset (so tests can see that injected commands never
  * ran), ECHO x answers x, QUIT ends.  Lines are capped at 512 bytes and
@@ -65,7 +66,7 @@ show_env(void)
     }
     for (e = environ; *e; e++)
         if ((strncmp(*e, "SSL_", 4) == 0 && facts.n == 0)
-            || strncmp(*e, "TCP", 3) == 0
+            || strncmp(*e, "TCP", 3) == 0 || strncmp(*e, "LISTEN_", 7) == 0
             || strncmp(*e, "FACTEUR_SID=", 12) == 0) {
             snprintf(l, sizeof l, "250-%.500s", *e);
             reply(l);
