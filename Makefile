@@ -3,10 +3,10 @@
 .POSIX:
 SHELL = /bin/sh
 
-LIBH = lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
+LIBH = lib/addr.h lib/envelope.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
 	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
 	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h
-LIBOBJ = lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
+LIBOBJ = lib/addr.o lib/envelope.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o
 # BearSSL linked statically: a process per connection pays for every
@@ -20,10 +20,10 @@ UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
 	tests/bin/cdbq_test tests/bin/tlsfacts_test tests/bin/tlskey_test \
 	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test \
-	tests/bin/tlshello_test
+	tests/bin/tlshello_test tests/bin/addr_test tests/bin/envelope_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
-	tests/bin/fuzz_tlshello
+	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope
 HELPERS = tests/bin/linesrv
 
 all: $(PROGS) $(HELPERS)
@@ -92,6 +92,10 @@ tests/bin/priv_test: tests/unit/priv_test.c
 tests/bin/tlscert_test: tests/unit/certs.h
 tests/bin/tlshello_test: tests/unit/tlshello_test.c
 tests/bin/fuzz_tlshello: tests/fuzz/fuzz_tlshello.c
+tests/bin/addr_test: tests/unit/addr_test.c
+tests/bin/envelope_test: tests/unit/envelope_test.c
+tests/bin/fuzz_addr: tests/fuzz/fuzz_addr.c
+tests/bin/fuzz_envelope: tests/fuzz/fuzz_envelope.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
 tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c
