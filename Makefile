@@ -3,27 +3,30 @@
 .POSIX:
 SHELL = /bin/sh
 
-LIBH = lib/addr.h lib/envelope.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
+LIBH = lib/addr.h lib/canon.h lib/envelope.h lib/queue.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
 	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
 	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h
-LIBOBJ = lib/addr.o lib/envelope.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
+LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o
 # BearSSL linked statically: a process per connection pays for every
 # shared library at each exec (mapping and relocation), ~0.3 ms here.
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
 
-PROGS = bin/tlswrap
+PROGS = bin/tlswrap bin/queue-inject
 TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
+QINJECT_OBJ = cmd/queue-inject/queue-inject.o
 
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
 	tests/bin/cdbq_test tests/bin/tlsfacts_test tests/bin/tlskey_test \
 	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test \
-	tests/bin/tlshello_test tests/bin/addr_test tests/bin/envelope_test
+	tests/bin/tlshello_test tests/bin/addr_test tests/bin/envelope_test \
+	tests/bin/canon_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
-	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope
+	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope \
+	tests/bin/fuzz_canon
 HELPERS = tests/bin/linesrv
 
 all: $(PROGS) $(HELPERS)
@@ -45,7 +48,7 @@ load: conf-ld
 .c.o:
 	./compile -o $@ $<
 
-$(LIBOBJ) $(TLSWRAP_OBJ): compile $(LIBH)
+$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ): compile $(LIBH)
 $(TLSWRAP_OBJ): cmd/tlswrap/tlswrap.h
 
 lib/libmail.a: $(LIBOBJ)
@@ -55,6 +58,10 @@ lib/libmail.a: $(LIBOBJ)
 bin/tlswrap: load $(TLSWRAP_OBJ) lib/libmail.a
 	mkdir -p bin
 	./load -o $@ $(TLSWRAP_OBJ) lib/libmail.a $(LIBS)
+
+bin/queue-inject: load $(QINJECT_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(QINJECT_OBJ) lib/libmail.a
 
 # Test programs: each tests/unit/X_test.c, tests/fuzz/fuzz_X.c (with the
 # replay main) and tests/helpers/X.c is one program in tests/bin/.
@@ -96,6 +103,8 @@ tests/bin/addr_test: tests/unit/addr_test.c
 tests/bin/envelope_test: tests/unit/envelope_test.c
 tests/bin/fuzz_addr: tests/fuzz/fuzz_addr.c
 tests/bin/fuzz_envelope: tests/fuzz/fuzz_envelope.c
+tests/bin/canon_test: tests/unit/canon_test.c
+tests/bin/fuzz_canon: tests/fuzz/fuzz_canon.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
 tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c

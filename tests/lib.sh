@@ -21,6 +21,9 @@ PIDS=""
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
+    # A test may have mounted a small file system (disk-full tests).
+    awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts 2>/dev/null |
+        while read -r m; do umount "$m"; done
     rm -rf "$T"
 }
 [ -n "${KEEP:-}" ] || trap cleanup EXIT INT TERM

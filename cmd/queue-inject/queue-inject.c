@@ -1,0 +1,288 @@
+/* queue-inject.c - the only way into the queue.
+ *
+ * Usage:
+ *   queue-inject [-f SENDER] RCPT... < message      (scripts, sendmail)
+ *   queue-inject                                     (qmail-queue mode)
+ *
+ * The message comes on fd 0, with LF or CRLF line ends; it is stored in
+ * canonical form (lib/canon.h: CRLF lines, no bare CR) behind a
+ * "Received: (facteur queue-inject invoked by uid N); date" field.
+ * Command-line mode: recipients are the arguments; the sender is -f
+ * (empty for the null sender <>), else the invoking user at the host
+ * name in $FACTEUR_CONF/hostname (or the system's).  qmail-queue mode
+ * (no argument at all): the envelope comes on fd 1 as text0
+ * (lib/envelope.h), so qmail-queue filters and callers plug in.
+ * Addresses are checked with one grammar (lib/addr.h); local users are
+ * not checked here (queue-run bounces unknown ones).
+ *
+ * Files: $FACTEUR_CONF/queuedir (the queue's path, one line; required),
+ * $FACTEUR_CONF/sizelimit (bytes, one line; default 52428800).
+ *
+ * Exit codes, command-line mode: 0 queued (message and envelope on disk,
+ * fsync'd, directories too), 100 permanent (bad address, message too
+ * large, NUL byte, too many hops: a loop), 111 temporary (queue missing
+ * or unwritable, disk full, read error).  qmail-queue mode, as qmail-queue:
+ * 0 queued, 11 bad address, 31 refused (too large, NUL, loop), 51 out of
+ * memory, 53 write error, 54 read error, 81 internal error, 91 envelope
+ * format error.  One line on stderr says why, nothing on success.
+ *
+ * Limits: message size (sizelimit), CANON_HOPS_MAX hops,
+ * ENVELOPE_RCPT_MAX recipients, each read waits at most READ_TIMEOUT.
+ * Privileges: none of its own; the queue directories must be writable by
+ * the caller (facteur init sets the group).
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "canon.h"
+#include "envelope.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "queue.h"
+
+#define SIZELIMIT_DEFAULT 52428800ULL
+#define READ_TIMEOUT_MS (3600 * 1000)
+#define CONF_LINE_MAX 4096
+
+/* Exit codes, by kind of failure, for the two modes. */
+enum fail { F_ADDR, F_REFUSED, F_NOMEM, F_WRITE, F_READ, F_BUG, F_ENVFMT,
+    F_CONF };
+static int qmail_mode;
+
+static _Noreturn void
+fail(enum fail kind, const char *fmt, const char *arg)
+{
+    static const int cmdline[] = { 100, 100, 111, 111, 111, 111, 100, 111 };
+    static const int qmailq[] = { 11, 31, 51, 53, 54, 81, 91, 81 };
+    char msg[600];
+
+    snprintf(msg, sizeof msg, fmt, arg ? arg : "");
+    log_die(qmail_mode ? qmailq[kind] : cmdline[kind], "%s", msg);
+}
+
+/* Read the first line of $FACTEUR_CONF/name into out; 0 if the file does
+ * not exist, 1 if read, -1 on error. */
+static int
+conf_line(const char *name, char *out, size_t outlen)
+{
+    const char *conf = getenv("FACTEUR_CONF");
+    char path[4096];
+    FILE *f;
+    size_t n;
+
+    if (conf == NULL || conf[0] == 0)
+        conf = "/etc/facteur";
+    snprintf(path, sizeof path, "%s/%s", conf, name);
+    f = fopen(path, "re");
+    if (f == NULL)
+        return errno == ENOENT ? 0 : -1;
+    if (fgets(out, (int)outlen, f) == NULL) {
+        fclose(f);
+        errno = EINVAL;
+        return -1;
+    }
+    fclose(f);
+    n = strcspn(out, "\r\n");
+    out[n] = 0;
+    return 1;
+}
+
+static uint64_t
+size_limit(void)
+{
+    char line[64], *end;
+    unsigned long long v;
+    int r = conf_line("sizelimit", line, sizeof line);
+
+    if (r == 0)
+        return SIZELIMIT_DEFAULT;
+    if (r == -1)
+        fail(F_CONF, "cannot read sizelimit", NULL);
+    errno = 0;
+    v = strtoull(line, &end, 10);
+    if (errno || end == line || *end != 0 || v == 0)
+        fail(F_CONF, "malformed sizelimit: %s", line);
+    return v;
+}
+
+static void
+default_sender(struct addr *a)
+{
+    char host[256], addr[2 * ADDR_MAX];
+    struct passwd *pw = getpwuid(getuid());
+    int r = conf_line("hostname", host, sizeof host);
+
+    if (r == -1)
+        fail(F_CONF, "cannot read hostname", NULL);
+    if (r == 0 && gethostname(host, sizeof host) == -1)
+        fail(F_CONF, "no host name", NULL);
+    host[sizeof host - 1] = 0;
+    if (pw == NULL)
+        fail(F_CONF, "invoking user unknown: use -f", NULL);
+    snprintf(addr, sizeof addr, "%s@%s", pw->pw_name, host);
+    if (addr_parse(addr, strlen(addr), 0, a) == -1)
+        fail(F_ADDR, "no valid default sender (%s): use -f", addr);
+}
+
+/* qmail-queue mode: the envelope on fd 1, read to EOF. */
+static void
+read_envelope(struct envelope *e)
+{
+    struct sa raw = SA_INIT(ENVELOPE_MAX);
+    unsigned char mem[4096];
+    struct buf b;
+    const char *bad;
+    ssize_t r;
+    long n;
+
+    buf_init(&b, 1, mem, sizeof mem);
+    b.deadline = loop_now() + READ_TIMEOUT_MS;
+    for (;;) {
+        r = buf_get(&b, mem, sizeof mem);
+        if (r == 0)
+            break;
+        if (r == -1)
+            fail(F_READ, "cannot read the envelope", NULL);
+        if (sa_append(&raw, mem, (size_t)r) == -1)
+            fail(F_ENVFMT, "envelope too large", NULL);
+    }
+    n = envelope_parse(raw.s ? raw.s : "", raw.len, e, &bad);
+    if (n == -1 && errno == EINVAL)
+        fail(F_ADDR, "bad address in the envelope: %.300s", bad + 1);
+    if (n == -1 && errno == ENOMEM)
+        fail(F_NOMEM, "out of memory", NULL);
+    if (n <= 0 || (size_t)n != raw.len)
+        fail(F_ENVFMT, "envelope format error", NULL);
+    sa_free(&raw);
+}
+
+static void
+cmdline_envelope(struct envelope *e, const char *sender, char **rcpts)
+{
+    struct addr a;
+
+    memset(e, 0, sizeof *e);
+    if (sender != NULL) {
+        if (addr_parse(sender, strlen(sender), 1, &e->sender) == -1)
+            fail(F_ADDR, "bad sender address: %.300s", sender);
+    } else {
+        default_sender(&e->sender);
+    }
+    for (; *rcpts; rcpts++) {
+        if (addr_parse(*rcpts, strlen(*rcpts), 0, &a) == -1)
+            fail(F_ADDR, "bad recipient address: %.300s", *rcpts);
+        if (envelope_add_rcpt(e, &a) == -1)
+            fail(errno == E2BIG ? F_ADDR : F_NOMEM, "too many recipients",
+                NULL);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    static unsigned char in[65536], out[2 * 65536 + 2], wmem[65536];
+    char qdir[CONF_LINE_MAX], hdr[256], date[64];
+    const char *sender = NULL;
+    struct envelope env;
+    struct sa envbuf = SA_INIT(ENVELOPE_MAX);
+    struct queue q;
+    struct queue_msg m;
+    struct canon c;
+    struct buf rb, wb;
+    uint64_t limit;
+    time_t now = time(NULL);
+    struct tm tm;
+    ssize_t r;
+    size_t n;
+    int opt;
+
+    log_init("queue-inject");
+    signal(SIGPIPE, SIG_IGN);
+    qmail_mode = argc == 1;
+    while ((opt = getopt(argc, argv, "+f:")) != -1) {
+        if (opt == 'f')
+            sender = optarg;
+        else
+            log_die(EXIT_PERM, "usage: queue-inject [-f sender] rcpt... "
+                               "< message, or no argument (qmail-queue)");
+    }
+    if (!qmail_mode && argv[optind] == NULL)
+        log_die(EXIT_PERM, "usage: queue-inject [-f sender] rcpt... "
+                           "< message: no recipient");
+    if (qmail_mode)
+        read_envelope(&env);
+    else
+        cmdline_envelope(&env, sender, argv + optind);
+    if (envelope_encode(&env, &envbuf) == -1)
+        fail(F_NOMEM, "out of memory", NULL);
+
+    limit = size_limit();
+    switch (conf_line("queuedir", qdir, sizeof qdir)) {
+    case 0:
+        fail(F_CONF, "no queue configured ($FACTEUR_CONF/queuedir): run "
+                     "facteur init", NULL);
+    case -1:
+        fail(F_CONF, "cannot read $FACTEUR_CONF/queuedir", NULL);
+    }
+    if (queue_open(&q, qdir) == -1)
+        fail(F_WRITE, "cannot open the queue %.300s", qdir);
+    if (queue_begin(&q, &m) == -1)
+        fail(F_WRITE, "cannot create a queue file", NULL);
+
+    buf_init(&rb, 0, in, sizeof in);
+    rb.deadline = loop_now() + READ_TIMEOUT_MS;
+    buf_init(&wb, m.fd, wmem, sizeof wmem);
+    localtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
+    snprintf(hdr, sizeof hdr,
+        "Received: (facteur queue-inject invoked by uid %lu);\r\n\t%s\r\n",
+        (unsigned long)getuid(), date);
+    canon_init(&c);
+    if (buf_puts(&wb, hdr) == -1)
+        goto writefail;
+    for (;;) {
+        r = buf_get(&rb, in, sizeof in);
+        if (r == -1) {
+            queue_abort(&q, &m);
+            fail(F_READ, "cannot read the message", NULL);
+        }
+        n = r == 0 ? canon_finish(&c, out)
+                   : canon_feed(&c, in, (size_t)r, out);
+        if (c.nul) {
+            queue_abort(&q, &m);
+            fail(F_REFUSED, "message refused: it contains a NUL byte", NULL);
+        }
+        if (c.size + strlen(hdr) > limit) {
+            queue_abort(&q, &m);
+            fail(F_REFUSED, "message refused: larger than the size limit",
+                NULL);
+        }
+        if (c.hops > CANON_HOPS_MAX) {
+            queue_abort(&q, &m);
+            fail(F_REFUSED, "message refused: too many hops (mail loop)",
+                NULL);
+        }
+        if (n > 0 && buf_put(&wb, out, n) == -1)
+            goto writefail;
+        if (r == 0)
+            break;
+    }
+    if (buf_flush(&wb) == -1)
+        goto writefail;
+    if (queue_commit(&q, &m, envbuf.s, envbuf.len) == -1)
+        fail(F_WRITE, "cannot commit the message to the queue", NULL);
+    queue_close(&q);
+    return EXIT_OK;
+writefail:
+    queue_abort(&q, &m);
+    fail(F_WRITE, errno == ENOSPC ? "disk full" : "cannot write the message",
+        NULL);
+}

@@ -1,0 +1,159 @@
+/* queue.c - queue directory and durable commit (see queue.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "queue.h"
+
+static int
+open_dir(int at, const char *name)
+{
+    return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int
+queue_open(struct queue *q, const char *path)
+{
+    int e;
+
+    q->tmp = q->mess = q->todo = -1;
+    q->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (q->dir == -1)
+        return -1;
+    q->tmp = open_dir(q->dir, "tmp");
+    q->mess = open_dir(q->dir, "mess");
+    q->todo = open_dir(q->dir, "todo");
+    if (q->tmp == -1 || q->mess == -1 || q->todo == -1) {
+        e = errno;
+        queue_close(q);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+void
+queue_close(struct queue *q)
+{
+    if (q->dir != -1)
+        close(q->dir);
+    if (q->tmp != -1)
+        close(q->tmp);
+    if (q->mess != -1)
+        close(q->mess);
+    if (q->todo != -1)
+        close(q->todo);
+    q->dir = q->tmp = q->mess = q->todo = -1;
+}
+
+static void
+make_id(char *id)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[4];
+    uint32_t t = (uint32_t)time(NULL);
+    int i;
+
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        uint32_t x = (uint32_t)getpid() ^ (uint32_t)clock();
+        memcpy(r, &x, 4);
+    }
+    for (i = 0; i < 8; i++)
+        id[i] = hex[t >> (28 - 4 * i) & 15];
+    for (i = 0; i < 4; i++) {
+        id[8 + 2 * i] = hex[r[i] >> 4];
+        id[9 + 2 * i] = hex[r[i] & 15];
+    }
+    id[QUEUE_ID_LEN] = 0;
+}
+
+int
+queue_begin(struct queue *q, struct queue_msg *m)
+{
+    int tries;
+
+    for (tries = 0; tries < 10; tries++) {
+        make_id(m->id);
+        snprintf(m->tmpname, sizeof m->tmpname, "%s.m", m->id);
+        /* The id must be free in mess/ too: link() there would fail. */
+        if (faccessat(q->mess, m->id, F_OK, 0) == 0)
+            continue;
+        m->fd = openat(q->tmp, m->tmpname,
+            O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (m->fd != -1)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+/* Put tmp/<from> in place as <dir>/<id> and make the directory entry
+ * durable; the tmp name goes away. */
+static int
+place(struct queue *q, const char *from, int dir, const char *id)
+{
+    if (linkat(q->tmp, from, dir, id, 0) == -1)
+        return -1;
+    (void)unlinkat(q->tmp, from, 0);
+    return fsync(dir);
+}
+
+int
+queue_commit(struct queue *q, struct queue_msg *m, const char *env,
+    size_t envlen)
+{
+    char ename[QUEUE_ID_LEN + 3];
+    int fd = -1, e;
+
+    snprintf(ename, sizeof ename, "%s.e", m->id);
+    if (fsync(m->fd) == -1 || close(m->fd) == -1) {
+        m->fd = -1;
+        goto fail;
+    }
+    m->fd = -1;
+    if (place(q, m->tmpname, q->mess, m->id) == -1)
+        goto fail;
+    fd = openat(q->tmp, ename,
+        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd == -1 || fd_write_all(fd, env, envlen, -1) == -1
+        || fsync(fd) == -1)
+        goto fail;
+    if (close(fd) == -1) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (place(q, ename, q->todo, m->id) == -1)
+        goto fail;
+    return 0;
+fail:
+    e = errno;
+    if (fd != -1)
+        close(fd);
+    (void)unlinkat(q->tmp, ename, 0);
+    /* Without its envelope the message is nobody's: remove it now rather
+     * than leave it for the orphan sweep. */
+    (void)unlinkat(q->todo, m->id, 0);
+    (void)unlinkat(q->mess, m->id, 0);
+    queue_abort(q, m);
+    errno = e;
+    return -1;
+}
+
+void
+queue_abort(struct queue *q, struct queue_msg *m)
+{
+    if (m->fd != -1) {
+        close(m->fd);
+        m->fd = -1;
+    }
+    (void)unlinkat(q->tmp, m->tmpname, 0);
+}

@@ -1,0 +1,61 @@
+/* queue.h - the queue directory and the commit of a new message.
+ *
+ * Layout (all in one file system, owned by the queue user):
+ *   tmp/    files being written: <id>.m, <id>.e
+ *   mess/   message bodies in canonical form (canon.h), named <id>
+ *   todo/   envelopes (envelope.h) of messages queue-run has not taken
+ *           yet, named <id>; queue-run watches this directory
+ * queue-run adds its own directories for delivery state.
+ *
+ * Commit order (DESIGN.md): message written and fsync'd, linked into
+ * mess/, mess/ fsync'd; envelope written and fsync'd, linked into todo/,
+ * todo/ fsync'd.  Only then does the injector report success.  A crash at
+ * any point leaves either nothing visible to queue-run or a complete
+ * message; leftovers in tmp/ and mess/ without todo/ or state are
+ * removed by queue-run after QUEUE_ORPHAN_AGE.
+ *
+ * An id is 16 hex digits: the time in seconds (8) and 4 random bytes, so
+ * ids sort by age; link(2), never rename, puts files in place, so an id
+ * collision fails instead of overwriting.
+ */
+#ifndef MAIL_QUEUE_H
+#define MAIL_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUEUE_ID_LEN 16
+#define QUEUE_ORPHAN_AGE (36 * 3600)
+
+struct queue {
+    int dir, tmp, mess, todo; /* directory descriptors */
+};
+
+struct queue_msg {
+    char id[QUEUE_ID_LEN + 1];
+    char tmpname[QUEUE_ID_LEN + 3];
+    int fd;       /* tmp/<id>.m, open for writing */
+};
+
+/** queue_open - open the queue at path.  0, or -1 with errno. */
+int queue_open(struct queue *q, const char *path);
+/** queue_close - close its descriptors. */
+void queue_close(struct queue *q);
+
+/**
+ * queue_begin - create tmp/<id>.m for a new message.  0, or -1 with errno.
+ */
+int queue_begin(struct queue *q, struct queue_msg *m);
+
+/**
+ * queue_commit - make the message written on m->fd durable and put the
+ * envelope env (text0, envlen bytes) in todo/.  0 only when both are on
+ * disk; -1 with errno otherwise, and nothing is left for queue-run.
+ */
+int queue_commit(struct queue *q, struct queue_msg *m, const char *env,
+    size_t envlen);
+
+/** queue_abort - remove what queue_begin made. */
+void queue_abort(struct queue *q, struct queue_msg *m);
+
+#endif

@@ -1,0 +1,179 @@
+# 0200-queue-inject.sh - queue-inject: canonical form, envelope, address
+# checks, limits, qmail-queue mode, commit order (strace), disk full
+# (a small tmpfs), concurrent injectors.
+. "$(dirname "$0")/../lib.sh"
+CONF=$T/conf
+Q=$T/queue
+export FACTEUR_CONF=$CONF
+mkdir -p "$CONF" "$Q/tmp" "$Q/mess" "$Q/todo"
+echo "$Q" >"$CONF/queuedir"
+echo mx.example.test >"$CONF/hostname"
+QI=$BIN/queue-inject
+
+count() { ls "$Q/$1" | wc -l | tr -d ' '; }
+empty_queue() { rm -f "$Q"/tmp/* "$Q"/mess/* "$Q"/todo/*; }
+
+printf 'Subject: hi\nX: y\n\nline one\nbare\rcr\n.\nlast' |
+    "$QI" -f bob@example.org alice@Example.ORG carol@example.net
+rc=$?
+check "inject: exit 0" test "$rc" -eq 0
+check "one message and one envelope" \
+    sh -c "[ \$(ls '$Q/mess' | wc -l) -eq 1 ] && [ \$(ls '$Q/todo' | wc -l) -eq 1 ]"
+id=$(ls "$Q/todo")
+check "same id in mess/ and todo/, 16 hex digits" \
+    sh -c "echo '$id' | grep -Eq '^[0-9a-f]{16}$' && [ -f '$Q/mess/$id' ]"
+check "tmp/ left empty" test "$(count tmp)" -eq 0
+$PY - "$Q/mess/$id" >"$T/m" <<'PYEOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+lines = d.split(b"\r\n")
+print("received" if d.startswith(b"Received: (facteur queue-inject invoked by uid ") else "noreceived")
+print("crlf" if b"\r" not in d.replace(b"\r\n", b"") and b"\n" not in d.replace(b"\r\n", b"") else "stray")
+print("ends" if d.endswith(b"last\r\n") else "noend")
+print("body" if b"\r\n\r\nline one\r\nbare\r\ncr\r\n.\r\nlast\r\n" in d else "nobody")
+PYEOF
+check "Received field added" contains "$T/m" "received"
+check "only CRLF line ends, bare CR repaired" contains "$T/m" "crlf"
+check "final line end added" contains "$T/m" "ends"
+check "body intact, dot line kept" contains "$T/m" "body"
+printf 'Fbob@example.org\0Talice@example.org\0Tcarol@example.net\0\0' >"$T/want"
+check "envelope: canonical text0" cmp -s "$Q/todo/$id" "$T/want"
+empty_queue
+
+echo x | "$QI" alice@example.org
+id=$(ls "$Q/todo")
+check "default sender: the user at the configured host name" \
+    grep -q "^F$(id -un)@mx.example.test" "$Q/todo/$id"
+empty_queue
+echo x | "$QI" -f '' postmaster@example.org
+id=$(ls "$Q/todo")
+printf 'F\0Tpostmaster@example.org\0\0' >"$T/want"
+check "null sender with -f ''" cmp -s "$Q/todo/$id" "$T/want"
+empty_queue
+
+# refusals: exit 100, nothing queued
+refuse() { # refuse DESCRIPTION INPUT ARGS...
+    d=$1
+    shift
+    printf '%b' "$1" >"$T/in"
+    shift
+    "$QI" "$@" <"$T/in" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 100 ] && [ "$(count todo)$(count mess)$(count tmp)" = 000 ]; then
+        pass "$d ($(cat "$T/err"))"
+    else
+        fail "$d (exit $rc, $(count todo)/$(count mess)/$(count tmp))"
+    fi
+    empty_queue
+}
+refuse "bad recipient" 'x\n' nodomain
+refuse "source route" 'x\n' '@relay.example:user@example.org'
+refuse "bad sender" 'x\n' -f 'a b@c' user@example.org
+refuse "control byte in address" 'x\n' "$(printf 'a\nb@example.org')"
+refuse "NUL in the message" 'a\0b\n' user@example.org
+echo 1000 >"$CONF/sizelimit"
+refuse "larger than sizelimit" "$(head -c 2000 /dev/zero | tr '\0' x)\n" \
+    user@example.org
+rm "$CONF/sizelimit"
+refuse "more than 100 hops" "$(i=0; while [ $i -lt 101 ]; do printf 'Received: x\\n'; i=$((i+1)); done)\nbody\n" \
+    user@example.org
+check "100 hops still pass" sh -c "
+    i=0; while [ \$i -lt 99 ]; do echo 'Received: x'; i=\$((i+1)); done |
+    '$QI' user@example.org"
+empty_queue
+"$QI" -f a@b.c </dev/null 2>"$T/err"
+check "no recipient: usage (100)" test $? -eq 100
+mv "$CONF/queuedir" "$CONF/queuedir.off"
+echo x | "$QI" user@example.org 2>"$T/err"
+rc=$?
+check "no queue configured: temporary (111): $(cat "$T/err")" test "$rc" -eq 111
+mv "$CONF/queuedir.off" "$CONF/queuedir"
+
+# qmail-queue mode: envelope on fd 1.
+qq() { # qq ENVELOPE MESSAGE: prints the exit code
+    $PY - "$QI" "$1" "$2" <<'PYEOF'
+import os, subprocess, sys
+r, w = os.pipe()
+os.write(w, sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+os.close(w)
+p = subprocess.run([sys.argv[1]], input=sys.argv[3].encode(), stdout=r,
+                   stderr=subprocess.DEVNULL)
+print(p.returncode)
+PYEOF
+}
+check "qmail-queue mode: queued (0)" \
+    test "$(qq 'Fa@b.c\0Tuser@example.org\0\0' 'Subject: q\n\nq\n')" = 0
+check "qmail-queue mode: envelope stored" \
+    sh -c "cat '$Q'/todo/* | grep -q 'Tuser@example.org'"
+empty_queue
+check "qmail-queue mode: bad address is 11" \
+    test "$(qq 'Fa@b.c\0Tnot an address\0\0' 'x\n')" = 11
+check "qmail-queue mode: envelope format error is 91" \
+    test "$(qq 'Xa@b.c\0\0' 'x\n')" = 91
+check "qmail-queue mode: truncated envelope is 91" \
+    test "$(qq 'Fa@b.c\0Tuser@example.org\0' 'x\n')" = 91
+echo 10 >"$CONF/sizelimit"
+check "qmail-queue mode: too large is 31" \
+    test "$(qq 'Fa@b.c\0Tuser@example.org\0\0' 'xxxxxxxxxxxxxxxxxxxxxxx\n')" = 31
+rm "$CONF/sizelimit"
+check "nothing left by refused messages" \
+    test "$(count todo)$(count mess)$(count tmp)" = 000
+
+# The commit order, as the kernel saw it.
+if command -v strace >/dev/null 2>&1; then
+    echo x | strace -f -o "$T/st" -e trace=fsync,linkat,openat,close,exit_group \
+        "$QI" user@example.org
+    $PY - "$T/st" >"$T/order" <<'PYEOF'
+import re, sys
+ev = []
+fds = {}
+for line in open(sys.argv[1]):
+    m = re.search(r'openat\(\d+, "([0-9a-f]{16})\.(m|e)".*\) = (\d+)', line)
+    if m:
+        fds[m.group(3)] = "file." + m.group(2)
+    m = re.search(r'fsync\((\d+)\)', line)
+    if m:
+        ev.append("fsync:" + fds.get(m.group(1), "dir"))
+    m = re.search(r'linkat\(\d+, "[0-9a-f]{16}\.(m|e)"', line)
+    if m:
+        ev.append("link:" + m.group(1))
+    if "exit_group" in line:
+        ev.append("exit")
+print(" ".join(ev))
+PYEOF
+    check "commit order: fsync message, link, fsync dir, fsync envelope, link, fsync dir, exit ($(cat "$T/order"))" \
+        grep -q "^fsync:file.m link:m fsync:dir fsync:file.e link:e fsync:dir exit$" "$T/order"
+    empty_queue
+else
+    skip "strace not installed"
+fi
+
+# Disk full: a 256 KB tmpfs as the queue; a 1 MB message must fail.
+if is_root && mkdir -p "$T/small" && mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+    mkdir -p "$T/small/tmp" "$T/small/mess" "$T/small/todo"
+    echo "$T/small" >"$CONF/queuedir"
+    head -c 1000000 /dev/zero | tr '\0' 'x' | fold -w 70 |
+        "$QI" user@example.org 2>"$T/err"
+    rc=$?
+    check "disk full: temporary failure (111): $(cat "$T/err")" test "$rc" -eq 111
+    check "disk full: nothing left in the queue" \
+        test "$(find "$T/small" -type f | wc -l)" -eq 0
+    echo x | "$QI" user@example.org
+    check "after disk full, a small message still goes in" \
+        test "$(ls "$T/small/todo" | wc -l)" -eq 1
+    umount "$T/small"
+    echo "$Q" >"$CONF/queuedir"
+else
+    skip "disk-full test needs root and tmpfs"
+fi
+
+# 50 concurrent injectors: 50 distinct complete messages.
+i=0
+while [ $i -lt 50 ]; do
+    (printf 'Subject: %s\n\nm%s\n' "$i" "$i" | "$QI" "u$i@example.org") &
+    i=$((i + 1))
+done
+wait
+check "50 concurrent injections: 50 messages, 50 envelopes" \
+    test "$(count mess):$(count todo):$(count tmp)" = "50:50:0"
+finish
