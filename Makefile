@@ -13,9 +13,10 @@ LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/buf.o lib/cdbq.o 
 # shared library at each exec (mapping and relocation), ~0.3 ms here.
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
 
-PROGS = bin/tlswrap bin/queue-inject
+PROGS = bin/tlswrap bin/queue-inject bin/facteur
 TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 QINJECT_OBJ = cmd/queue-inject/queue-inject.o
+FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o
 
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
@@ -48,7 +49,8 @@ load: conf-ld
 .c.o:
 	./compile -o $@ $<
 
-$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ): compile $(LIBH)
+$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ): compile $(LIBH)
+$(FACTEUR_OBJ): cmd/facteur/table.h
 $(TLSWRAP_OBJ): cmd/tlswrap/tlswrap.h
 
 lib/libmail.a: $(LIBOBJ)
@@ -62,6 +64,10 @@ bin/tlswrap: load $(TLSWRAP_OBJ) lib/libmail.a
 bin/queue-inject: load $(QINJECT_OBJ) lib/libmail.a
 	mkdir -p bin
 	./load -o $@ $(QINJECT_OBJ) lib/libmail.a
+
+bin/facteur: load $(FACTEUR_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(FACTEUR_OBJ) lib/libmail.a -lcdb -lcrypt
 
 # Test programs: each tests/unit/X_test.c, tests/fuzz/fuzz_X.c (with the
 # replay main) and tests/helpers/X.c is one program in tests/bin/.

@@ -1,0 +1,394 @@
+/* facteur.c - the admin command: the tables of domains, users, aliases.
+ *
+ * Usage:
+ *   facteur domain add D | del D | list
+ *   facteur user add ADDR | passwd ADDR | del ADDR | list
+ *       (add and passwd read the password, one line, on stdin)
+ *   facteur alias add ADDR TARGET... | del ADDR [TARGET...] | list
+ *       (ADDR may be @domain: a catch-all)
+ *
+ * Tables live in $FACTEUR_CONF (default /etc/facteur) as text and cdb
+ * (see table.h); every change rewrites both atomically, under a lock.
+ * Passwords are hashed with yescrypt (libxcrypt crypt_r) and wiped from
+ * memory; the hash is what checkpassword verifies.
+ *
+ * Exit codes: 0 done, 1 a problem it reports (unknown domain, duplicate,
+ * no such entry, a malformed table), 100 bad usage, 111 temporary failure
+ * (cannot read or write the configuration).
+ * Not here yet: init, route, dkim, dns, queue, check (DESIGN.md lists
+ * them; later issues add them).
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "dnsname.h"
+#include "exitcode.h"
+#include "sa.h"
+#include "table.h"
+
+#define EXIT_PROBLEM 1
+#define PASSWORD_MAX 1024
+
+static const char *conf;
+
+static _Noreturn void
+die(int code, const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "facteur: ");
+    fprintf(stderr, fmt, a ? a : "", b ? b : "");
+    fputc('\n', stderr);
+    exit(code);
+}
+
+static _Noreturn void
+usage(void)
+{
+    fputs("usage: facteur domain add D | del D | list\n"
+          "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"
+          "       facteur alias add ADDR TARGET... | del ADDR [TARGET...] "
+          "| list\n",
+        stderr);
+    exit(EXIT_PERM);
+}
+
+static void
+load(struct table *t, const char *name)
+{
+    char err[600];
+
+    t->name = name;
+    if (table_load(t, conf, err, sizeof err) == -1)
+        die(errno == ENOENT || errno == EACCES ? EXIT_TEMP : EXIT_PROBLEM,
+            "%s", err, NULL);
+}
+
+static void
+save(const struct table *t)
+{
+    char path[4096];
+
+    if (table_save(t, conf) == -1) {
+        snprintf(path, sizeof path, "%s/%s", conf, t->name);
+        die(EXIT_TEMP, "cannot write %s: %s", path, strerror(errno));
+    }
+}
+
+static void
+list(struct table *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++) {
+        if (strcmp(t->name, "aliases") == 0)
+            printf("%s:%s\n", t->rows[i].key, t->rows[i].val);
+        else
+            printf("%s\n", t->rows[i].key);
+    }
+    if (fflush(stdout) == EOF)
+        exit(EXIT_TEMP);
+}
+
+/* The canonical address (or @domain for aliases) of arg; exits if bad. */
+static void
+canon_addr(const char *arg, int catchall_ok, char *out, size_t outlen)
+{
+    struct addr a;
+
+    if (catchall_ok && arg[0] == '@') {
+        out[0] = '@';
+        if (dnsname_canon(out + 1, outlen - 1, arg + 1, strlen(arg + 1))
+            == -1)
+            die(EXIT_PERM, "not a domain: %s", arg, NULL);
+        return;
+    }
+    if (addr_parse(arg, strlen(arg), 0, &a) == -1)
+        die(EXIT_PERM, "not an address: %s", arg, NULL);
+    snprintf(out, outlen, "%s", a.full);
+}
+
+static const char *
+domain_of(const char *addr)
+{
+    return strrchr(addr, '@') + 1;
+}
+
+static void
+need_local_domain(const char *addr)
+{
+    struct table d;
+
+    load(&d, "domains");
+    if (table_find(&d, domain_of(addr)) == NULL)
+        die(EXIT_PROBLEM, "%s is not a local domain (facteur domain add %s)",
+            domain_of(addr), domain_of(addr));
+    table_free(&d);
+}
+
+/* Read the password (one line on stdin) and hash it with yescrypt. */
+static void
+hash_password(char *hash, size_t hashlen)
+{
+    static struct crypt_data cd;
+    char pw[PASSWORD_MAX + 2], salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    size_t n;
+    char *h;
+
+    if (fgets(pw, sizeof pw, stdin) == NULL)
+        die(EXIT_PERM, "no password on standard input", NULL, NULL);
+    n = strcspn(pw, "\r\n");
+    if (n == strlen(pw) && !feof(stdin)) {
+        explicit_bzero(pw, sizeof pw);
+        die(EXIT_PERM, "password longer than 1024 bytes", NULL, NULL);
+    }
+    pw[n] = 0;
+    if (n == 0)
+        die(EXIT_PERM, "empty password", NULL, NULL);
+    if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt) == NULL)
+        die(EXIT_TEMP, "cannot make a salt", NULL, NULL);
+    memset(&cd, 0, sizeof cd);
+    h = crypt_r(pw, salt, &cd);
+    explicit_bzero(pw, sizeof pw);
+    if (h == NULL || h[0] != '$' || strlen(h) >= hashlen) {
+        explicit_bzero(&cd, sizeof cd);
+        die(EXIT_TEMP, "cannot hash the password", NULL, NULL);
+    }
+    memcpy(hash, h, strlen(h) + 1);
+    explicit_bzero(&cd, sizeof cd);
+}
+
+static int
+cmd_domain(int argc, char **argv)
+{
+    char d[256];
+    struct table t, u, a;
+    size_t i;
+
+    if (argc == 1 && strcmp(argv[0], "list") == 0) {
+        load(&t, "domains");
+        list(&t);
+        return EXIT_OK;
+    }
+    if (argc != 2)
+        usage();
+    if (dnsname_canon(d, sizeof d, argv[1], strlen(argv[1])) == -1)
+        die(EXIT_PERM, "not a domain name: %s", argv[1], NULL);
+    load(&t, "domains");
+    if (strcmp(argv[0], "add") == 0) {
+        if (table_find(&t, d) != NULL)
+            die(EXIT_PROBLEM, "%s is already a local domain", d, NULL);
+        if (table_set(&t, d, "") == -1)
+            die(EXIT_TEMP, "out of memory", NULL, NULL);
+    } else if (strcmp(argv[0], "del") == 0) {
+        load(&u, "users");
+        load(&a, "aliases");
+        for (i = 0; i < u.n; i++)
+            if (strcmp(domain_of(u.rows[i].key), d) == 0)
+                die(EXIT_PROBLEM, "%s still has users (%s): delete them first",
+                    d, u.rows[i].key);
+        for (i = 0; i < a.n; i++)
+            if (strcmp(domain_of(a.rows[i].key), d) == 0)
+                die(EXIT_PROBLEM,
+                    "%s still has aliases (%s): delete them first", d,
+                    a.rows[i].key);
+        if (!table_del(&t, d))
+            die(EXIT_PROBLEM, "%s is not a local domain", d, NULL);
+    } else {
+        usage();
+    }
+    save(&t);
+    return EXIT_OK;
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+    char addr[ADDR_MAX + 2], hash[CRYPT_OUTPUT_SIZE];
+    char val[CRYPT_OUTPUT_SIZE + 4096];
+    struct table t, a;
+    struct row *r;
+
+    if (argc == 1 && strcmp(argv[0], "list") == 0) {
+        load(&t, "users");
+        list(&t);
+        return EXIT_OK;
+    }
+    if (argc != 2)
+        usage();
+    canon_addr(argv[1], 0, addr, sizeof addr);
+    load(&t, "users");
+    r = table_find(&t, addr);
+    if (strcmp(argv[0], "add") == 0) {
+        need_local_domain(addr);
+        if (r != NULL)
+            die(EXIT_PROBLEM, "%s is already a user", addr, NULL);
+        load(&a, "aliases");
+        if (table_find(&a, addr) != NULL)
+            die(EXIT_PROBLEM, "%s is an alias: delete it first", addr, NULL);
+        hash_password(hash, sizeof hash);
+        if (table_set(&t, addr, hash) == -1)
+            die(EXIT_TEMP, "out of memory", NULL, NULL);
+    } else if (strcmp(argv[0], "passwd") == 0) {
+        const char *md;
+        if (r == NULL)
+            die(EXIT_PROBLEM, "%s is not a user", addr, NULL);
+        md = strchr(r->val, ':'); /* keep a mail directory override */
+        hash_password(hash, sizeof hash);
+        snprintf(val, sizeof val, "%s%s", hash, md ? md : "");
+        if (table_set(&t, addr, val) == -1)
+            die(EXIT_TEMP, "out of memory", NULL, NULL);
+        explicit_bzero(val, sizeof val);
+    } else if (strcmp(argv[0], "del") == 0) {
+        if (!table_del(&t, addr))
+            die(EXIT_PROBLEM, "%s is not a user", addr, NULL);
+    } else {
+        usage();
+    }
+    explicit_bzero(hash, sizeof hash);
+    save(&t);
+    table_free(&t);
+    return EXIT_OK;
+}
+
+/* The targets of an alias value, canonical, as text0 in list. */
+static void
+targets_of(const char *val, struct sa *list)
+{
+    const char *p = val, *end = val + strlen(val);
+    struct addr a;
+
+    while (p < end) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        const char *e = c ? c : end;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (e > p && addr_parse(p, (size_t)(e - p), 0, &a) == 0
+            && sa_append(list, a.full, strlen(a.full) + 1) == -1)
+            die(EXIT_PROBLEM, "too many targets", NULL, NULL);
+        p = c ? c + 1 : end;
+    }
+}
+
+static int
+in_list(const struct sa *list, const char *t)
+{
+    size_t i = 0;
+
+    while (i < list->len) {
+        if (strcmp(list->s + i, t) == 0)
+            return 1;
+        i += strlen(list->s + i) + 1;
+    }
+    return 0;
+}
+
+/* "a, b, c" from a text0 list. */
+static void
+join(const struct sa *list, struct sa *out)
+{
+    size_t i = 0;
+
+    sa_truncate(out, 0);
+    while (i < list->len) {
+        if ((out->len > 0 && sa_appends(out, ", ") == -1)
+            || sa_appends(out, list->s + i) == -1)
+            die(EXIT_PROBLEM, "too many targets", NULL, NULL);
+        i += strlen(list->s + i) + 1;
+    }
+}
+
+static int
+cmd_alias(int argc, char **argv)
+{
+    char addr[ADDR_MAX + 2], tgt[ADDR_MAX + 2];
+    struct sa old = SA_INIT(TABLE_LINE_MAX), new = SA_INIT(TABLE_LINE_MAX);
+    struct sa line = SA_INIT(TABLE_LINE_MAX);
+    struct table t, u;
+    struct row *r;
+    int i, n;
+
+    if (argc == 1 && strcmp(argv[0], "list") == 0) {
+        load(&t, "aliases");
+        list(&t);
+        return EXIT_OK;
+    }
+    if (argc < 2)
+        usage();
+    canon_addr(argv[1], 1, addr, sizeof addr);
+    load(&t, "aliases");
+    r = table_find(&t, addr);
+    if (r != NULL)
+        targets_of(r->val, &old);
+    if (strcmp(argv[0], "add") == 0) {
+        if (argc < 3)
+            usage();
+        need_local_domain(addr);
+        load(&u, "users");
+        if (table_find(&u, addr) != NULL)
+            die(EXIT_PROBLEM, "%s is a user: an alias cannot have its name",
+                addr, NULL);
+        table_free(&u);
+        for (i = 2; i < argc; i++) {
+            canon_addr(argv[i], 0, tgt, sizeof tgt);
+            if (strcmp(tgt, addr) == 0)
+                die(EXIT_PROBLEM, "%s cannot point to itself", addr, NULL);
+            if (!in_list(&old, tgt)
+                && sa_append(&old, tgt, strlen(tgt) + 1) == -1)
+                die(EXIT_PROBLEM, "too many targets for %s", addr, NULL);
+        }
+        join(&old, &line);
+    } else if (strcmp(argv[0], "del") == 0) {
+        if (r == NULL)
+            die(EXIT_PROBLEM, "%s is not an alias", addr, NULL);
+        if (argc > 2) {
+            struct sa drop = SA_INIT(TABLE_LINE_MAX);
+            size_t k = 0;
+            for (i = 2; i < argc; i++) {
+                canon_addr(argv[i], 0, tgt, sizeof tgt);
+                if (!in_list(&old, tgt))
+                    die(EXIT_PROBLEM, "%s is not a target of %s", tgt, addr);
+                if (sa_append(&drop, tgt, strlen(tgt) + 1) == -1)
+                    die(EXIT_PROBLEM, "too many targets", NULL, NULL);
+            }
+            for (n = 0; k < old.len; k += strlen(old.s + k) + 1, n++)
+                if (!in_list(&drop, old.s + k)
+                    && sa_append(&new, old.s + k, strlen(old.s + k) + 1) == -1)
+                    die(EXIT_TEMP, "out of memory", NULL, NULL);
+            join(&new, &line);
+            sa_free(&drop);
+        }
+    } else {
+        usage();
+    }
+    if (line.len == 0)
+        table_del(&t, addr);
+    else if (table_set(&t, addr, line.s) == -1)
+        die(EXIT_TEMP, "out of memory", NULL, NULL);
+    save(&t);
+    return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+    conf = getenv("FACTEUR_CONF");
+    if (conf == NULL || conf[0] == 0)
+        conf = "/etc/facteur";
+    if (argc < 3)
+        usage();
+    if (strcmp(argv[2], "list") != 0 && table_lock(conf) == -1)
+        die(EXIT_TEMP, "cannot lock %s/.lock: %s", conf, strerror(errno));
+    if (strcmp(argv[1], "domain") == 0)
+        return cmd_domain(argc - 2, argv + 2);
+    if (strcmp(argv[1], "user") == 0)
+        return cmd_user(argc - 2, argv + 2);
+    if (strcmp(argv[1], "alias") == 0)
+        return cmd_alias(argc - 2, argv + 2);
+    usage();
+}

@@ -1,0 +1,384 @@
+/* table.c - text tables and their cdb forms (see table.h). */
+#include <cdb.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "dnsname.h"
+#include "sa.h"
+#include "table.h"
+
+int
+table_lock(const char *conf)
+{
+    char path[4096];
+    struct flock fl;
+    int fd;
+
+    snprintf(path, sizeof path, "%s/.lock", conf);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd == -1)
+        return -1;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    while (fcntl(fd, F_SETLKW, &fl) == -1)
+        if (errno != EINTR)
+            return -1;
+    return 0; /* held until the process exits */
+}
+
+static char *
+dupn(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+
+    if (p != NULL) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+static int
+add_row(struct table *t, const char *k, size_t kl, const char *v, size_t vl)
+{
+    struct row *r;
+
+    if (t->n >= TABLE_LINES_MAX) {
+        errno = E2BIG;
+        return -1;
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        r = realloc(t->rows, cap * sizeof *r);
+        if (r == NULL)
+            return -1;
+        t->rows = r;
+        t->cap = cap;
+    }
+    t->rows[t->n].key = dupn(k, kl);
+    t->rows[t->n].val = dupn(v, vl);
+    if (t->rows[t->n].key == NULL || t->rows[t->n].val == NULL)
+        return -1;
+    t->n++;
+    return 0;
+}
+
+/* Check one line of table t; on success the canonical key in key. */
+static const char *
+check_line(const struct table *t, const char *line, size_t len, char *key,
+    size_t keylen, size_t *vstart)
+{
+    const char *sep;
+    struct addr a;
+    size_t kl;
+
+    if (strcmp(t->name, "domains") == 0) {
+        if (dnsname_canon(key, keylen, line, len) == -1)
+            return "not a domain name";
+        *vstart = len;
+        return NULL;
+    }
+    sep = memchr(line, ':', len);
+    if (sep == NULL)
+        return "no ':' after the address";
+    kl = (size_t)(sep - line);
+    *vstart = kl + 1;
+    if (strcmp(t->name, "aliases") == 0 && kl > 1 && line[0] == '@') {
+        /* catch-all: @domain */
+        key[0] = '@';
+        if (dnsname_canon(key + 1, keylen - 1, line + 1, kl - 1) == -1)
+            return "not a domain after '@'";
+    } else {
+        if (addr_parse(line, kl, 0, &a) == -1)
+            return "not an address";
+        snprintf(key, keylen, "%s", a.full);
+    }
+    if (strcmp(t->name, "users") == 0) {
+        const char *h = sep + 1, *end = line + len;
+        const char *c2 = memchr(h, ':', (size_t)(end - h));
+        if ((c2 ? c2 : end) == h)
+            return "no password hash";
+        if (c2 != NULL && (c2 + 1 == end || c2[1] != '/'))
+            return "the mail directory must be an absolute path";
+    } else {
+        /* aliases: comma-separated addresses */
+        const char *p = sep + 1, *end = line + len;
+        int count = 0;
+        while (p < end) {
+            const char *c = memchr(p, ',', (size_t)(end - p));
+            const char *e = c ? c : end;
+            while (p < e && (*p == ' ' || *p == '\t'))
+                p++;
+            while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (e > p) {
+                if (addr_parse(p, (size_t)(e - p), 0, &a) == -1)
+                    return "a target is not an address";
+                count++;
+            }
+            p = c ? c + 1 : end;
+        }
+        if (count == 0)
+            return "no target";
+    }
+    return NULL;
+}
+
+int
+table_load(struct table *t, const char *conf, char *err, size_t errlen)
+{
+    char path[4096], line[TABLE_LINE_MAX + 2], key[ADDR_MAX + 2];
+    unsigned long lineno = 0;
+    const char *why;
+    size_t len, vstart;
+    FILE *f;
+
+    t->rows = NULL;
+    t->n = t->cap = 0;
+    snprintf(path, sizeof path, "%s/%s", conf, t->name);
+    f = fopen(path, "re");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        len = strlen(line);
+        if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+            snprintf(err, errlen, "%s:%lu: line longer than %d bytes", path,
+                lineno, TABLE_LINE_MAX);
+            goto fail;
+        }
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'
+                              || line[len - 1] == ' '))
+            line[--len] = 0;
+        if (len == 0 || line[0] == '#')
+            continue;
+        why = check_line(t, line, len, key, sizeof key, &vstart);
+        if (why != NULL) {
+            snprintf(err, errlen, "%s:%lu: %s", path, lineno, why);
+            goto fail;
+        }
+        if (table_find(t, key) != NULL) {
+            snprintf(err, errlen, "%s:%lu: %s appears twice", path, lineno,
+                key);
+            goto fail;
+        }
+        if (add_row(t, key, strlen(key), line + vstart, len - vstart)
+            == -1) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            goto fail;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    return 0;
+fail:
+    fclose(f);
+    table_free(t);
+    return -1;
+}
+
+struct row *
+table_find(struct table *t, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++)
+        if (strcmp(t->rows[i].key, key) == 0)
+            return &t->rows[i];
+    return NULL;
+}
+
+int
+table_set(struct table *t, const char *key, const char *val)
+{
+    struct row *r = table_find(t, key);
+    char *v;
+
+    if (r == NULL)
+        return add_row(t, key, strlen(key), val, strlen(val));
+    v = dupn(val, strlen(val));
+    if (v == NULL)
+        return -1;
+    explicit_bzero(r->val, strlen(r->val));
+    free(r->val);
+    r->val = v;
+    return 0;
+}
+
+int
+table_del(struct table *t, const char *key)
+{
+    struct row *r = table_find(t, key);
+
+    if (r == NULL)
+        return 0;
+    explicit_bzero(r->val, strlen(r->val));
+    free(r->key);
+    free(r->val);
+    memmove(r, r + 1, (size_t)(t->rows + t->n - (r + 1)) * sizeof *r);
+    t->n--;
+    return 1;
+}
+
+/* Write tmp, fsync, rename over path, fsync the directory. */
+static int
+commit(const char *conf, const char *tmp, const char *path, int fd)
+{
+    int d, e;
+
+    if (fsync(fd) == -1 || close(fd) == -1) {
+        e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    if (rename(tmp, path) == -1) {
+        e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    d = open(conf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d == -1 || fsync(d) == -1) {
+        e = errno;
+        if (d != -1)
+            close(d);
+        errno = e;
+        return -1;
+    }
+    return close(d);
+}
+
+/* The cdb value of a row: users "hash\0maildir", aliases "t1\0t2\0". */
+static int
+cdb_value(const struct table *t, const struct row *r, struct sa *v)
+{
+    const char *p = r->val, *end = p + strlen(p);
+
+    sa_truncate(v, 0);
+    if (strcmp(t->name, "users") == 0) {
+        const char *c = strchr(p, ':');
+        if (c == NULL)
+            return sa_append(v, p, strlen(p) + 1);
+        if (sa_append(v, p, (size_t)(c - p)) == -1 || sa_appendc(v, 0) == -1)
+            return -1;
+        return sa_appends(v, c + 1);
+    }
+    if (strcmp(t->name, "aliases") == 0) {
+        while (p < end) {
+            const char *c = memchr(p, ',', (size_t)(end - p));
+            const char *e = c ? c : end;
+            struct addr a;
+            while (p < e && (*p == ' ' || *p == '\t'))
+                p++;
+            while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (e > p) {
+                if (addr_parse(p, (size_t)(e - p), 0, &a) == -1)
+                    return -1;
+                if (sa_append(v, a.full, strlen(a.full) + 1) == -1)
+                    return -1;
+            }
+            p = c ? c + 1 : end;
+        }
+    }
+    return 0;
+}
+
+int
+table_save(const struct table *t, const char *conf)
+{
+    char tmp[4096], path[4096];
+    struct sa v = SA_INIT(TABLE_LINE_MAX * 2);
+    struct cdb_make cm;
+    FILE *f;
+    size_t i;
+    int fd, secret;
+
+    /* The text file. */
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", conf, t->name, (long)getpid());
+    snprintf(path, sizeof path, "%s/%s", conf, t->name);
+    /* users holds password hashes: its files are not for everyone. */
+    secret = strcmp(t->name, "users") == 0;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+        secret ? 0600 : 0644);
+    if (fd == -1)
+        return -1;
+    f = fdopen(fd, "w");
+    if (f == NULL) {
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    for (i = 0; i < t->n; i++) {
+        if (strcmp(t->name, "domains") == 0)
+            fprintf(f, "%s\n", t->rows[i].key);
+        else
+            fprintf(f, "%s:%s\n", t->rows[i].key, t->rows[i].val);
+    }
+    if (fflush(f) == EOF || ferror(f)) {
+        fclose(f);
+        unlink(tmp);
+        return -1;
+    }
+    fd = dup(fileno(f));
+    fclose(f);
+    if (fd == -1 || commit(conf, tmp, path, fd) == -1)
+        return -1;
+
+    /* The cdb. */
+    snprintf(tmp, sizeof tmp, "%s/.%s.cdb.tmp.%ld", conf, t->name,
+        (long)getpid());
+    snprintf(path, sizeof path, "%s/%s.cdb", conf, t->name);
+    fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+        secret ? 0640 : 0644);
+    if (fd == -1)
+        return -1;
+    if (cdb_make_start(&cm, fd) == -1)
+        goto cdbfail;
+    for (i = 0; i < t->n; i++) {
+        if (cdb_value(t, &t->rows[i], &v) == -1)
+            goto cdbfail;
+        if (cdb_make_add(&cm, t->rows[i].key, (unsigned)strlen(t->rows[i].key),
+                v.s ? v.s : "", (unsigned)v.len)
+            == -1)
+            goto cdbfail;
+    }
+    if (cdb_make_finish(&cm) == -1)
+        goto cdbfail;
+    sa_wipe(&v);
+    return commit(conf, tmp, path, fd);
+cdbfail:
+    sa_wipe(&v);
+    close(fd);
+    unlink(tmp);
+    return -1;
+}
+
+void
+table_free(struct table *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++) {
+        explicit_bzero(t->rows[i].val, strlen(t->rows[i].val));
+        free(t->rows[i].key);
+        free(t->rows[i].val);
+    }
+    free(t->rows);
+    t->rows = NULL;
+    t->n = t->cap = 0;
+}
