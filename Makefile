@@ -3,20 +3,21 @@
 .POSIX:
 SHELL = /bin/sh
 
-LIBH = lib/addr.h lib/canon.h lib/envelope.h lib/queue.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
+LIBH = lib/addr.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
 	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
 	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h
-LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
+LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o
 # BearSSL linked statically: a process per connection pays for every
 # shared library at each exec (mapping and relocation), ~0.3 ms here.
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
 
-PROGS = bin/tlswrap bin/queue-inject bin/facteur
+PROGS = bin/tlswrap bin/queue-inject bin/facteur bin/local-deliver
 TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 QINJECT_OBJ = cmd/queue-inject/queue-inject.o
 FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o
+LDELIVER_OBJ = cmd/local-deliver/local-deliver.o
 
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
@@ -49,7 +50,7 @@ load: conf-ld
 .c.o:
 	./compile -o $@ $<
 
-$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ): compile $(LIBH)
+$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ): compile $(LIBH)
 $(FACTEUR_OBJ): cmd/facteur/table.h
 $(TLSWRAP_OBJ): cmd/tlswrap/tlswrap.h
 
@@ -64,6 +65,10 @@ bin/tlswrap: load $(TLSWRAP_OBJ) lib/libmail.a
 bin/queue-inject: load $(QINJECT_OBJ) lib/libmail.a
 	mkdir -p bin
 	./load -o $@ $(QINJECT_OBJ) lib/libmail.a
+
+bin/local-deliver: load $(LDELIVER_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(LDELIVER_OBJ) lib/libmail.a -lcdb
 
 bin/facteur: load $(FACTEUR_OBJ) lib/libmail.a
 	mkdir -p bin

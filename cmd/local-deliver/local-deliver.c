@@ -1,0 +1,427 @@
+/* local-deliver.c - deliver one message to one local recipient.
+ *
+ * Usage: local-deliver RECIPIENT < message     (environment: SENDER)
+ *
+ * The message on fd 0 is in the queue's canonical form (CRLF lines; LF
+ * is accepted too).  RECIPIENT is resolved against the tables of
+ * $FACTEUR_CONF (see cmd/facteur/table.h), in this order:
+ *   1. a user: users.cdb, the address as given;
+ *   2. a user with a tag: local+tag@domain -> local@domain, delivered to
+ *      the Maildir++ folder .tag when it exists, else the inbox;
+ *   3. an alias (aliases.cdb), the address as given, then without +tag;
+ *   4. the domain's catch-all alias @domain.
+ * A user's mail goes to the Maildir named in users.cdb, else
+ * <mailroot>/<domain>/<local>/ (mailroot: $FACTEUR_CONF/mailroot; bytes
+ * of the local part other than letters, digits, '+', '-', '_' and inner
+ * dots are written %XX, so no address can name a path outside it).  The
+ * inbox Maildir is created if missing.  Delivery: tmp/ file written with
+ * Return-Path: and Delivered-To: first and LF line ends (the Maildir
+ * convention), fsync'd, linked into new/, new/ fsync'd; then exit 0.
+ * An alias's targets get the message through queue-inject (a sibling
+ * program), with the same sender and a Delivered-To: for loop detection.
+ *
+ * Exit codes (delivery programs): 0 delivered, 100 permanent (no such
+ * user, not a local domain, a mail loop: Delivered-To already names the
+ * recipient, malformed address), 111 temporary (a table missing or
+ * unreadable, disk full, write error).  One line on stderr says why.
+ * Limits: header scan for loops covers the header section only; each
+ * read waits at most READ_TIMEOUT.
+ * Not yet: SRS for forwards to remote targets, postmaster@ fallback,
+ * quotas.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "cdbq.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "sa.h"
+#include "sibling.h"
+
+#define READ_TIMEOUT_MS (3600 * 1000)
+#define CDBVAL_MAX 8192
+#define PATH_MAX_LEN 4096
+
+static const char *conf;
+
+static _Noreturn void
+die(int code, const char *what, const char *arg)
+{
+    log_die(code, "%s%s%s", what, arg ? ": " : "", arg ? arg : "");
+}
+
+/* snprintf for paths: a path that does not fit is a temporary failure,
+ * never a truncated (other) path. */
+static void pathf(char *out, size_t len, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+
+static void
+pathf(char *out, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = vsnprintf(out, len, fmt, ap);
+    va_end(ap);
+    if (r < 0 || (size_t)r >= len)
+        die(EXIT_TEMP, "path too long", NULL);
+}
+
+static void
+conf_path(char *out, size_t len, const char *name)
+{
+    pathf(out, len, "%s/%s", conf, name);
+}
+
+/* Look key up in table name; 1 found (value in v), 0 not found. Any
+ * failure to read the table is temporary: never a bounce. */
+static int
+lookup(const char *name, const char *key, struct sa *v)
+{
+    char path[PATH_MAX_LEN];
+    struct cdbq q;
+    int r;
+
+    conf_path(path, sizeof path, name);
+    if (cdbq_open(&q, path) == -1)
+        die(EXIT_TEMP, "cannot open table", path);
+    r = cdbq_find(&q, key, strlen(key), v);
+    cdbq_close(&q);
+    if (r == -1)
+        die(EXIT_TEMP, "cannot read table", path);
+    return r;
+}
+
+/* Encode a local part as one safe path component. */
+static void
+safe_component(const char *s, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (; *s && o + 4 < outlen; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '_'
+            || (c == '.' && o > 0)) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = 0;
+}
+
+static void
+mkdir_p(const char *path)
+{
+    char p[PATH_MAX_LEN];
+    size_t i, n = strlen(path);
+
+    if (n >= sizeof p)
+        die(EXIT_TEMP, "path too long", path);
+    memcpy(p, path, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (p[i] == '/' || p[i] == 0) {
+            char c = p[i];
+            p[i] = 0;
+            if (mkdir(p, 0700) == -1 && errno != EEXIST)
+                die(EXIT_TEMP, "cannot create directory", p);
+            p[i] = c;
+        }
+    }
+}
+
+/* Copy the message from fd 0 to fd out, CRLF -> LF.  Returns 0, -1 on a
+ * write error (errno set); read errors are fatal (temporary). */
+static int
+copy_message(struct buf *in, int out)
+{
+    static unsigned char wmem[65536];
+    unsigned char chunk[65536];
+    struct buf w;
+    int cr = 0;
+    ssize_t r, i;
+
+    buf_init(&w, out, wmem, sizeof wmem);
+    for (;;) {
+        r = buf_get(in, chunk, sizeof chunk);
+        if (r == -1)
+            die(EXIT_TEMP, "cannot read the message", NULL);
+        if (r == 0)
+            break;
+        for (i = 0; i < r; i++) {
+            if (cr && chunk[i] != '\n' && buf_put(&w, "\r", 1) == -1)
+                return -1;
+            cr = chunk[i] == '\r';
+            if (!cr && buf_put(&w, &chunk[i], 1) == -1)
+                return -1;
+        }
+    }
+    if (cr && buf_put(&w, "\r", 1) == -1)
+        return -1;
+    return buf_flush(&w);
+}
+
+/* Look for Delivered-To: <rcpt> in the header section: a loop. */
+static void
+check_loop(struct buf *in, const char *rcpt)
+{
+    char line[1024];
+    size_t len, rl = strlen(rcpt), save;
+
+    /* The header is looked at in the buffer only: whatever does not fit
+     * in its first fill is not scanned (a loop needs the field near the
+     * top, where every hop adds it). */
+    if (buf_unread(in) == 0 && buf_fill(in) == -1)
+        die(EXIT_TEMP, "cannot read the message", NULL);
+    save = in->pos;
+    for (;;) {
+        size_t avail = buf_unread(in);
+        unsigned char *nl;
+        if (avail == 0)
+            break;
+        nl = memchr(in->p + in->pos, '\n', avail);
+        if (nl == NULL)
+            break;
+        len = (size_t)(nl - (in->p + in->pos)) + 1;
+        if (len > sizeof line - 1) {
+            in->pos += len;
+            continue;
+        }
+        memcpy(line, in->p + in->pos, len);
+        line[len] = 0;
+        in->pos += len;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (len == 0)
+            break;
+        if (strncasecmp(line, "Delivered-To:", 13) == 0) {
+            const char *v = line + 13;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (strlen(v) == rl && strcasecmp(v, rcpt) == 0)
+                die(EXIT_PERM, "mail loop: already delivered to", rcpt);
+        }
+    }
+    in->pos = save;
+}
+
+static void
+deliver_maildir(struct buf *in, const char *maildir, const char *folder,
+    const char *sender, const char *rcpt)
+{
+    char dir[PATH_MAX_LEN], tmp[PATH_MAX_LEN], new[PATH_MAX_LEN];
+    char name[256], host[128], hdr[1024];
+    unsigned char rnd[4];
+    struct timeval tv;
+    struct stat st;
+    size_t i;
+    int fd, d, e;
+
+    if (folder != NULL) {
+        pathf(dir, sizeof dir, "%s/.%s", maildir, folder);
+        if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+            folder = NULL; /* no such folder: the inbox */
+    }
+    if (folder == NULL) {
+        pathf(dir, sizeof dir, "%s", maildir);
+        pathf(tmp, sizeof tmp, "%s/tmp", dir);
+        mkdir_p(tmp);
+        pathf(tmp, sizeof tmp, "%s/new", dir);
+        mkdir_p(tmp);
+        pathf(tmp, sizeof tmp, "%s/cur", dir);
+        mkdir_p(tmp);
+    }
+    if (gethostname(host, sizeof host) == -1)
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = 0;
+    for (i = 0; host[i]; i++)
+        if (host[i] == '/' || host[i] == ':')
+            host[i] = '_'; /* reserved in Maildir names */
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        memset(rnd, 0, sizeof rnd);
+    gettimeofday(&tv, NULL);
+    snprintf(name, sizeof name, "%lld.M%ldP%ldR%02x%02x%02x%02x.%s",
+        (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), rnd[0],
+        rnd[1], rnd[2], rnd[3], host);
+    pathf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
+    pathf(new, sizeof new, "%s/new/%s", dir, name);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+        0600);
+    if (fd == -1)
+        die(EXIT_TEMP, "cannot create", tmp);
+    snprintf(hdr, sizeof hdr, "Return-Path: <%s>\nDelivered-To: %s\n", sender,
+        rcpt);
+    if (fd_write_all(fd, hdr, strlen(hdr), -1) == -1
+        || copy_message(in, fd) == -1 || fsync(fd) == -1 || close(fd) == -1) {
+        e = errno;
+        unlink(tmp);
+        errno = e;
+        die(EXIT_TEMP, e == ENOSPC || e == EDQUOT ? "disk full" : "write error",
+            tmp);
+    }
+    if (link(tmp, new) == -1) {
+        e = errno;
+        unlink(tmp);
+        errno = e;
+        die(EXIT_TEMP, "cannot link into new/", new);
+    }
+    unlink(tmp);
+    pathf(tmp, sizeof tmp, "%s/new", dir);
+    d = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d == -1 || fsync(d) == -1)
+        die(EXIT_TEMP, "cannot sync", tmp); /* not acknowledged: retried */
+    close(d);
+    log_info("delivered to=%s folder=%s file=%s", rcpt,
+        folder ? folder : "INBOX", name);
+}
+
+/* Forward to the targets (text0 in v) through queue-inject. */
+static _Noreturn void
+forward(struct buf *in, const char *argv0, const struct sa *v,
+    const char *sender, const char *rcpt)
+{
+    char qi[PATH_MAX_LEN], hdr[512];
+    const char *args[1024];
+    size_t n = 0, i = 0;
+    int p[2], st;
+    pid_t pid;
+
+    if (sibling_path(argv0, "queue-inject", qi, sizeof qi) == -1)
+        die(EXIT_TEMP, "cannot find queue-inject", NULL);
+    args[n++] = qi;
+    args[n++] = "-f";
+    args[n++] = sender;
+    while (i < v->len && n < sizeof args / sizeof args[0] - 1) {
+        args[n++] = v->s + i;
+        i += strlen(v->s + i) + 1;
+    }
+    args[n] = NULL;
+    if (pipe(p) == -1)
+        die(EXIT_TEMP, "pipe failed", NULL);
+    pid = fork();
+    if (pid == -1)
+        die(EXIT_TEMP, "fork failed", NULL);
+    if (pid == 0) {
+        dup2(p[0], 0);
+        close(p[0]);
+        close(p[1]);
+        execv(qi, (char *const *)args); /* argv, never a shell */
+        _exit(EXIT_TEMP);
+    }
+    close(p[0]);
+    snprintf(hdr, sizeof hdr, "Delivered-To: %s\n", rcpt);
+    /* A write error here means queue-inject stopped reading; its exit
+     * status says why. */
+    if (fd_write_all(p[1], hdr, strlen(hdr), -1) == 0)
+        (void)copy_message(in, p[1]);
+    close(p[1]);
+    while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+        ;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        log_info("forwarded to=%s targets=%zu", rcpt, n - 3);
+        exit(EXIT_OK);
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 100)
+        die(EXIT_PERM, "forward refused by queue-inject", rcpt);
+    die(EXIT_TEMP, "forward failed in queue-inject", rcpt);
+}
+
+int
+main(int argc, char **argv)
+{
+    static unsigned char inmem[65536];
+    char key[ADDR_MAX + 2], base[ADDR_MAX + 2], tagbuf[ADDR_LOCAL_MAX + 1];
+    char maildir[PATH_MAX_LEN], root[PATH_MAX_LEN], comp[ADDR_MAX * 3 + 1];
+    const char *sender = getenv("SENDER"), *tag = NULL, *user = NULL;
+    struct sa v = SA_INIT(CDBVAL_MAX);
+    struct addr a;
+    struct buf in;
+    char *plus;
+
+    log_init("local-deliver");
+    signal(SIGPIPE, SIG_IGN);
+    conf = getenv("FACTEUR_CONF");
+    if (conf == NULL || conf[0] == 0)
+        conf = "/etc/facteur";
+    if (argc != 2)
+        die(EXIT_PERM, "usage: local-deliver recipient < message", NULL);
+    if (sender == NULL)
+        sender = "";
+    if (addr_parse(argv[1], strlen(argv[1]), 0, &a) == -1)
+        die(EXIT_PERM, "malformed recipient", argv[1]);
+    if (!lookup("domains.cdb", a.domain, &v))
+        die(EXIT_PERM, "not a local domain", a.domain);
+    buf_init(&in, 0, inmem, sizeof inmem);
+    in.deadline = loop_now() + READ_TIMEOUT_MS;
+    check_loop(&in, a.full);
+
+    pathf(key, sizeof key, "%s", a.full);
+    pathf(base, sizeof base, "%s", a.full);
+    plus = strchr(a.local, '+');
+    if (plus != NULL && plus != a.local && a.local[0] != '"') {
+        pathf(tagbuf, sizeof tagbuf, "%s", plus + 1);
+        pathf(base, sizeof base, "%.*s@%s", (int)(plus - a.local), a.local,
+            a.domain);
+        tag = tagbuf;
+    }
+    if (lookup("users.cdb", key, &v))
+        user = key; /* the address itself, + and all: no folder */
+    else if (tag != NULL && lookup("users.cdb", base, &v))
+        user = base;
+    if (user != NULL) {
+        const char *md = v.s + strlen(v.s) + 1; /* value: hash \0 maildir */
+        if (md < v.s + v.len && md[0] == '/') {
+            pathf(maildir, sizeof maildir, "%s", md);
+        } else {
+            const char *at = strrchr(user, '@');
+            char lp[ADDR_MAX + 1];
+            FILE *f;
+            conf_path(root, sizeof root, "mailroot");
+            f = fopen(root, "re");
+            if (f == NULL || fgets(root, sizeof root, f) == NULL)
+                die(EXIT_TEMP, "cannot read $FACTEUR_CONF/mailroot", NULL);
+            fclose(f);
+            root[strcspn(root, "\r\n")] = 0;
+            if (root[0] != '/')
+                die(EXIT_TEMP, "mailroot is not an absolute path", root);
+            memcpy(lp, user, (size_t)(at - user));
+            lp[at - user] = 0;
+            safe_component(lp, comp, sizeof comp);
+            pathf(maildir, sizeof maildir, "%s/%s/%s", root, at + 1, comp);
+        }
+        /* A tag names a folder only if it is a plain name. */
+        if (user == key || (tag != NULL && (tag[0] == 0 || tag[0] == '.'
+                                || strpbrk(tag, "/\\\"") != NULL)))
+            tag = NULL;
+        deliver_maildir(&in, maildir, tag, sender, a.full);
+        sa_wipe(&v);
+        return EXIT_OK;
+    }
+    if (lookup("aliases.cdb", key, &v)
+        || (tag != NULL && lookup("aliases.cdb", base, &v))) {
+        forward(&in, argv[0], &v, sender, a.full);
+    }
+    pathf(key, sizeof key, "@%s", a.domain);
+    if (lookup("aliases.cdb", key, &v))
+        forward(&in, argv[0], &v, sender, a.full);
+    die(EXIT_PERM, "no such user", a.full);
+}
