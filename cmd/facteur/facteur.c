@@ -382,8 +382,24 @@ main(int argc, char **argv)
         conf = "/etc/facteur";
     if (argc < 3)
         usage();
-    if (strcmp(argv[2], "list") != 0 && table_lock(conf) == -1)
-        die(EXIT_TEMP, "cannot lock %s/.lock: %s", conf, strerror(errno));
+    if (strcmp(argv[2], "list") != 0) {
+        static const char *const names[] = { "domains", "users", "aliases" };
+        size_t i;
+        if (table_lock(conf) == -1)
+            die(EXIT_TEMP, "cannot lock %s/.lock: %s", conf, strerror(errno));
+        /* The services treat a missing table as a temporary failure, so
+         * every table exists, if empty, once the admin has begun. */
+        for (i = 0; i < 3; i++) {
+            char p[4096];
+            struct table t;
+            snprintf(p, sizeof p, "%s/%s.cdb", conf, names[i]);
+            if (access(p, F_OK) == 0)
+                continue;
+            load(&t, names[i]);
+            save(&t);
+            table_free(&t);
+        }
+    }
     if (strcmp(argv[1], "domain") == 0)
         return cmd_domain(argc - 2, argv + 2);
     if (strcmp(argv[1], "user") == 0)

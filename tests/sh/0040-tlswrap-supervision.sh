@@ -46,11 +46,12 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     ln -s "$BIN/tlswrap" "$T/fakebin/tlswrap"
     ln -s "$TBIN/linesrv" "$T/fakebin/smtpd"
     ln -s "$TBIN/linesrv" "$T/fakebin/submissiond"
+    ln -s "$BIN/queue-run" "$T/fakebin/queue-run"
     for f in "$TOP"/service/systemd/*; do
         sed -e "s|/usr/local/bin/|$T/fakebin/|g" -e '/^Documentation=/d' \
             "$f" >"$T/units/$(basename "$f")"
     done
-    (cd "$T/units" && systemd-analyze verify ./*.socket ./*@.service) \
+    (cd "$T/units" && systemd-analyze verify ./*.socket ./*.service) \
         >"$T/verify" 2>&1
     vrc=$?
     check "systemd-analyze verify: units are valid ($(head -c 300 "$T/verify"))" \

@@ -1,0 +1,131 @@
+# 0320-queue-run.sh - queue-run end to end: inotify pickup, local
+# delivery, bounces (RFC 3464) to the sender's Maildir, double bounce to
+# postmaster, remote recipients held, restart, flush, expiry, and a
+# fault-injection run with SIGKILL of queue-run and local-deliver.
+. "$(dirname "$0")/../lib.sh"
+export FACTEUR_CONF=$T/conf
+C=$FACTEUR_CONF
+Q=$T/queue
+M=$T/mail
+mkdir -p "$C" "$Q/tmp" "$Q/mess" "$Q/todo" "$M"
+echo "$Q" >"$C/queuedir"
+echo "$M" >"$C/mailroot"
+echo example.org >"$C/hostname"
+F=$BIN/facteur
+QI=$BIN/queue-inject
+"$F" domain add example.org
+for u in alice bob postmaster; do echo pw | "$F" user add "$u@example.org"; done
+LOG=$T/log
+start_qr() { "$BIN/queue-run" 2>>"$LOG" & QR=$!; PIDS="$PIDS $QR"; }
+stop_qr() { kill "$QR" 2>/dev/null; wait "$QR" 2>/dev/null; }
+# wait_for SECONDS command...: poll until it succeeds.
+wait_for() {
+    s=$1
+    shift
+    i=0
+    while [ $i -lt $((s * 10)) ]; do
+        "$@" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+files() { find "$M/example.org/$1/new" -type f 2>/dev/null | wc -l; }
+# nfiles USER N: USER's inbox holds N messages (evaluated at each call).
+nfiles() { test "$(files "$1")" -eq "$2"; }
+
+start_qr
+printf 'Subject: hello\n\nhi\n' | "$QI" -f bob@example.org alice@example.org
+check "delivered within 2 s of injection (inotify, no polling)" \
+    wait_for 2 nfiles alice 1
+check "queue empty after delivery" \
+    wait_for 2 test -z "$(ls "$Q/mess" "$Q/todo" "$Q/info" 2>/dev/null | grep -v :)"
+
+printf 'Subject: to nobody\n\nx\n' | "$QI" -f bob@example.org nobody@example.org
+check "unknown user: a bounce lands in the sender's Maildir" \
+    wait_for 5 nfiles bob 1
+b=$(find "$M/example.org/bob/new" -type f | head -1)
+check "bounce: null Return-Path" grep -q '^Return-Path: <>' "$b"
+check "bounce: multipart/report delivery-status" \
+    grep -q 'Content-Type: multipart/report; report-type=delivery-status' "$b"
+check "bounce: Final-Recipient, Action failed, Status 5.x" \
+    sh -c "grep -q '^Final-Recipient: rfc822; nobody@example.org' '$b' && grep -q '^Action: failed' '$b' && grep -q '^Status: 5\.' '$b'"
+check "bounce: the original header is included" grep -q '^Subject: to nobody' "$b"
+
+printf 'Subject: from null\n\nx\n' | "$QI" -f '' nobody@example.org
+check "failure of a message from <>: double bounce to postmaster" \
+    wait_for 5 nfiles postmaster 1
+
+printf 'Subject: remote\n\nx\n' | "$QI" -f bob@example.org someone@far.example
+sleep 1
+check "remote recipient stays queued with a clear reason" \
+    sh -c "cat '$Q'/info/* | grep -q 'r P someone@far.example remote delivery is not available yet'"
+
+# Restart: a message injected while queue-run is down is delivered after.
+stop_qr
+printf 'Subject: while down\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+start_qr
+check "restart: the message injected meanwhile is delivered" \
+    wait_for 3 nfiles alice 2
+
+# A temporary failure, then flush: retried at once.
+mv "$C/users.cdb" "$C/users.cdb.off"
+printf 'Subject: deferred\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+sleep 1
+check "missing table: deferred, not bounced" \
+    sh -c "[ $(files alice) -eq 2 ] && grep -q 'r P alice@example.org' '$Q'/info/*"
+mv "$C/users.cdb.off" "$C/users.cdb"
+touch "$Q/flush"
+check "flush: retried now and delivered" wait_for 3 nfiles alice 3
+
+# Expiry: lifetime 2 s; the remote message expires and bounces.
+stop_qr
+echo 2 >"$C/queuelifetime"
+start_qr
+sleep 3
+touch "$Q/flush"
+check "expired recipient bounced with 4.4.7 reason" \
+    wait_for 5 sh -c "grep -l 'message expired in the queue' '$M'/example.org/bob/new/* >/dev/null"
+stop_qr
+rm "$C/queuelifetime"
+rm -rf "$Q"/info/* "$Q"/mess/*
+
+# Fault injection: 200 messages from 4 injectors while queue-run and
+# local-deliver are killed with SIGKILL at random moments.
+N=1000
+rm -rf "$M/example.org/alice"
+start_qr
+(
+    for k in 1 2 3 4; do
+        (i=0; while [ $i -lt $((N / 4)) ]; do
+            printf 'Subject: fi-%s-%s\n\nx\n' "$k" "$i" |
+                "$QI" -f bob@example.org alice@example.org || echo "inject failed"
+            i=$((i + 1))
+        done) &
+    done
+    wait
+) >"$T/inj" 2>&1 &
+INJ=$!
+kills=0
+while kill -0 "$INJ" 2>/dev/null || [ -n "$(ls "$Q/todo" "$Q/info" 2>/dev/null | grep -v :)" ]; do
+    sleep 0.$(( $(od -An -N1 -tu1 /dev/urandom) % 4 + 1 ))
+    if [ $((kills % 2)) -eq 0 ]; then
+        kill -9 "$QR" 2>/dev/null; wait "$QR" 2>/dev/null
+        pkill -9 -x local-deliver 2>/dev/null
+        start_qr
+    else
+        pkill -9 -x local-deliver 2>/dev/null
+    fi
+    kills=$((kills + 1))
+    [ $kills -gt 300 ] && break
+    touch "$Q/flush"
+done
+wait "$INJ"
+touch "$Q/flush"
+wait_for 20 sh -c "[ -z \"\$(ls '$Q/todo' '$Q/info' | grep -v :)\" ]"
+got=$(grep -h '^Subject: fi-' "$M"/example.org/alice/new/* 2>/dev/null | sort -u | wc -l)
+all=$(grep -h '^Subject: fi-' "$M"/example.org/alice/new/* 2>/dev/null | wc -l)
+check "fault injection: $N injected, $got delivered ($((all - got)) duplicates, $kills kill rounds, $(grep -c failed "$T/inj") injections refused)" \
+    test "$got" -eq $((N - $(grep -c failed "$T/inj")))
+stop_qr
+finish
