@@ -6,6 +6,9 @@
  *       (add and passwd read the password, one line, on stdin)
  *   facteur alias add ADDR TARGET... | del ADDR [TARGET...] | list
  *       (ADDR may be @domain: a catch-all)
+ *   facteur queue           one line a queued message: id, age, sender,
+ *                           pending recipients, next try, last error
+ *   facteur queue flush     ask queue-run to retry everything now
  *
  * Tables live in $FACTEUR_CONF (default /etc/facteur) as text and cdb
  * (see table.h); every change rewrites both atomically, under a lock.
@@ -15,11 +18,15 @@
  * Exit codes: 0 done, 1 a problem it reports (unknown domain, duplicate,
  * no such entry, a malformed table), 100 bad usage, 111 temporary failure
  * (cannot read or write the configuration).
- * Not here yet: init, route, dkim, dns, queue, check (DESIGN.md lists
- * them; later issues add them).
+ * Not here yet: init, route, dkim, dns, check (DESIGN.md lists them;
+ * later issues add them).
  */
 #include <crypt.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +34,8 @@
 
 #include "addr.h"
 #include "dnsname.h"
+#include "envelope.h"
+#include "qinfo.h"
 #include "exitcode.h"
 #include "sa.h"
 #include "table.h"
@@ -49,6 +58,7 @@ static _Noreturn void
 usage(void)
 {
     fputs("usage: facteur domain add D | del D | list\n"
+          "       facteur queue [flush]\n"
           "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"
           "       facteur alias add ADDR TARGET... | del ADDR [TARGET...] "
           "| list\n",
@@ -374,12 +384,151 @@ cmd_alias(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Human age: 3d4h, 2h13m, 5m, 12s. */
+static void
+age_str(int64_t s, char *out, size_t len)
+{
+    if (s < 0)
+        s = 0;
+    if (s >= 86400)
+        snprintf(out, len, "%lldd%lldh", (long long)(s / 86400),
+            (long long)(s % 86400 / 3600));
+    else if (s >= 3600)
+        snprintf(out, len, "%lldh%lldm", (long long)(s / 3600),
+            (long long)(s % 3600 / 60));
+    else if (s >= 60)
+        snprintf(out, len, "%lldm", (long long)(s / 60));
+    else
+        snprintf(out, len, "%llds", (long long)s);
+}
+
+static int
+read_all(int dirfd, const char *name, struct sa *out)
+{
+    char b[8192];
+    ssize_t r;
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd == -1)
+        return -1;
+    while ((r = read(fd, b, sizeof b)) > 0)
+        if (sa_append(out, b, (size_t)r) == -1)
+            break;
+    close(fd);
+    return r == 0 ? 0 : -1;
+}
+
+/* facteur queue [flush]: one line a message, or ask queue-run to retry. */
+static int
+cmd_queue(int argc, char **argv)
+{
+    char qdir[4096], path[4200], a1[32], a2[32];
+    const char *dirs[2] = { "info", "todo" };
+    int64_t now = (int64_t)time(NULL);
+    FILE *f;
+    int i, count = 0;
+
+    snprintf(path, sizeof path, "%s/queuedir", conf);
+    f = fopen(path, "re");
+    if (f == NULL || fgets(qdir, sizeof qdir, f) == NULL)
+        die(EXIT_TEMP, "no queue configured (%s)", path, NULL);
+    fclose(f);
+    qdir[strcspn(qdir, "\r\n")] = 0;
+    if (argc == 1 && strcmp(argv[0], "flush") == 0) {
+        int fd;
+        snprintf(path, sizeof path, "%s/flush", qdir);
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd == -1)
+            die(EXIT_TEMP, "cannot ask for a flush: %s", strerror(errno),
+                NULL);
+        close(fd);
+        return EXIT_OK;
+    }
+    if (argc != 0)
+        usage();
+    for (i = 0; i < 2; i++) {
+        int dfd;
+        DIR *d;
+        struct dirent *e;
+        snprintf(path, sizeof path, "%s/%s", qdir, dirs[i]);
+        dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd == -1 || (d = fdopendir(dup(dfd))) == NULL) {
+            if (i == 0 && errno == ENOENT)
+                continue; /* queue-run has not run yet */
+            die(EXIT_TEMP, "cannot read %s", path, NULL);
+        }
+        while ((e = readdir(d)) != NULL) {
+            struct sa raw = SA_INIT(1 << 26), line = SA_INIT(1 << 26);
+            struct qinfo q;
+            struct envelope env;
+            const char *last = "";
+            size_t k;
+            if (strlen(e->d_name) != 16 || e->d_name[0] == '.')
+                continue;
+            if (read_all(dfd, e->d_name, &raw) == -1)
+                continue;
+            if (i == 0) {
+                if (qinfo_parse(raw.s ? raw.s : "", raw.len, &q) == -1) {
+                    printf("%s corrupt state\n", e->d_name);
+                    sa_free(&raw);
+                    continue;
+                }
+            } else {
+                if (envelope_parse(raw.s ? raw.s : "", raw.len, &env, NULL)
+                    != (long)raw.len) {
+                    sa_free(&raw);
+                    continue;
+                }
+                memset(&q, 0, sizeof q);
+                {
+                    struct stat st;
+                    q.created = fstatat(dfd, e->d_name, &st, 0) == 0
+                        ? (int64_t)st.st_mtime : now;
+                }
+                q.next = now;
+                snprintf(q.sender, sizeof q.sender, "%s", env.sender.full);
+                for (k = 0; k < env.nrcpt; k++)
+                    qinfo_add(&q, env.rcpt[k].full);
+                envelope_free(&env);
+            }
+            age_str(now - q.created, a1, sizeof a1);
+            age_str(q.next - now, a2, sizeof a2);
+            for (k = 0; k < q.n; k++) {
+                if (q.r[k].state != R_PENDING)
+                    continue;
+                if (line.len > 0)
+                    sa_appendc(&line, ',');
+                sa_appends(&line, q.r[k].addr);
+                if (q.r[k].reason[0])
+                    last = q.r[k].reason;
+            }
+            printf("%s age=%s from=<%s> to=%s next=%s%s last=\"%s\"\n",
+                e->d_name, a1, q.sender, line.s ? line.s : "-",
+                i == 1 ? "new" : q.next <= now ? "now" : "in ",
+                i == 1 || q.next <= now ? "" : a2, i == 1 ? "" : last);
+            count++;
+            qinfo_free(&q);
+            sa_free(&raw);
+            sa_free(&line);
+        }
+        closedir(d);
+        close(dfd);
+    }
+    if (fflush(stdout) == EOF)
+        return EXIT_TEMP;
+    return EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
     conf = getenv("FACTEUR_CONF");
     if (conf == NULL || conf[0] == 0)
         conf = "/etc/facteur";
+    if (argc == 2 && strcmp(argv[1], "queue") == 0)
+        return cmd_queue(0, argv + 2);
+    if (argc >= 3 && strcmp(argv[1], "queue") == 0)
+        return cmd_queue(argc - 2, argv + 2);
     if (argc < 3)
         usage();
     if (strcmp(argv[2], "list") != 0) {

@@ -61,9 +61,16 @@ sleep 1
 check "remote recipient stays queued with a clear reason" \
     sh -c "cat '$Q'/info/* | grep -q 'r P someone@far.example remote delivery is not available yet'"
 
+"$F" queue >"$T/fq"
+check "facteur queue: one line with id, age, sender, recipient, next, last error" \
+    grep -Eq '^[0-9a-f]{16} age=[0-9]+[smhd].* from=<bob@example.org> to=someone@far.example next=(now|in [0-9]+[smhd]) last="remote delivery is not available yet' "$T/fq"
+
 # Restart: a message injected while queue-run is down is delivered after.
 stop_qr
 printf 'Subject: while down\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+"$F" queue >"$T/fq"
+check "facteur queue lists a message queue-run has not taken yet (next=new)" \
+    grep -q 'to=alice@example.org next=new' "$T/fq"
 start_qr
 check "restart: the message injected meanwhile is delivered" \
     wait_for 3 nfiles alice 2
@@ -75,8 +82,8 @@ sleep 1
 check "missing table: deferred, not bounced" \
     sh -c "[ $(files alice) -eq 2 ] && grep -q 'r P alice@example.org' '$Q'/info/*"
 mv "$C/users.cdb.off" "$C/users.cdb"
-touch "$Q/flush"
-check "flush: retried now and delivered" wait_for 3 nfiles alice 3
+"$F" queue flush
+check "facteur queue flush: retried now and delivered" wait_for 3 nfiles alice 3
 
 # Expiry: lifetime 2 s; the remote message expires and bounces.
 stop_qr
