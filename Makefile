@@ -3,10 +3,10 @@
 .POSIX:
 SHELL = /bin/sh
 
-LIBH = lib/addr.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.h lib/qinfo.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
+LIBH = lib/addr.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.h lib/qinfo.h lib/hdraddr.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
 	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
 	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h
-LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
+LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o
 # BearSSL linked statically: a process per connection pays for every
@@ -14,23 +14,24 @@ LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qin
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
 
 PROGS = bin/tlswrap bin/queue-inject bin/facteur bin/local-deliver \
-	bin/queue-run
+	bin/queue-run bin/sendmail
 TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 QINJECT_OBJ = cmd/queue-inject/queue-inject.o
 FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o
 LDELIVER_OBJ = cmd/local-deliver/local-deliver.o
 QRUN_OBJ = cmd/queue-run/queue-run.o cmd/queue-run/dsn.o
+SENDMAIL_OBJ = cmd/sendmail/sendmail.o
 
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
 	tests/bin/cdbq_test tests/bin/tlsfacts_test tests/bin/tlskey_test \
 	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test \
 	tests/bin/tlshello_test tests/bin/addr_test tests/bin/envelope_test \
-	tests/bin/canon_test
+	tests/bin/canon_test tests/bin/hdraddr_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
 	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope \
-	tests/bin/fuzz_canon tests/bin/fuzz_qinfo
+	tests/bin/fuzz_canon tests/bin/fuzz_qinfo tests/bin/fuzz_hdraddr
 HELPERS = tests/bin/linesrv
 
 all: $(PROGS) $(HELPERS)
@@ -52,7 +53,7 @@ load: conf-ld
 .c.o:
 	./compile -o $@ $<
 
-$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ): compile $(LIBH)
+$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ) $(SENDMAIL_OBJ): compile $(LIBH)
 $(QRUN_OBJ): cmd/queue-run/dsn.h
 $(FACTEUR_OBJ): cmd/facteur/table.h
 $(TLSWRAP_OBJ): cmd/tlswrap/tlswrap.h
@@ -68,6 +69,10 @@ bin/tlswrap: load $(TLSWRAP_OBJ) lib/libmail.a
 bin/queue-inject: load $(QINJECT_OBJ) lib/libmail.a
 	mkdir -p bin
 	./load -o $@ $(QINJECT_OBJ) lib/libmail.a
+
+bin/sendmail: load $(SENDMAIL_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(SENDMAIL_OBJ) lib/libmail.a
 
 bin/queue-run: load $(QRUN_OBJ) lib/libmail.a
 	mkdir -p bin
@@ -124,6 +129,8 @@ tests/bin/fuzz_envelope: tests/fuzz/fuzz_envelope.c
 tests/bin/canon_test: tests/unit/canon_test.c
 tests/bin/fuzz_canon: tests/fuzz/fuzz_canon.c
 tests/bin/fuzz_qinfo: tests/fuzz/fuzz_qinfo.c
+tests/bin/hdraddr_test: tests/unit/hdraddr_test.c
+tests/bin/fuzz_hdraddr: tests/fuzz/fuzz_hdraddr.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
 tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c

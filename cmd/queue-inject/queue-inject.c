@@ -1,7 +1,7 @@
 /* queue-inject.c - the only way into the queue.
  *
  * Usage:
- *   queue-inject [-f SENDER] RCPT... < message      (scripts, sendmail)
+ *   queue-inject [-t] [-f SENDER] [RCPT...] < message (scripts, sendmail)
  *   queue-inject                                     (qmail-queue mode)
  *
  * The message comes on fd 0, with LF or CRLF line ends; it is stored in
@@ -9,7 +9,9 @@
  * "Received: (facteur queue-inject invoked by uid N); date" field.
  * Command-line mode: recipients are the arguments; the sender is -f
  * (empty for the null sender <>), else the invoking user at the host
- * name in $FACTEUR_CONF/hostname (or the system's).  qmail-queue mode
+ * name in $FACTEUR_CONF/hostname (or the system's).  -t adds the
+ * addresses of the To:, Cc: and Bcc: fields (lib/hdraddr.h) and removes
+ * the Bcc: fields from the message (sendmail -t).  qmail-queue mode
  * (no argument at all): the envelope comes on fd 1 as text0
  * (lib/envelope.h), so qmail-queue filters and callers plug in.
  * Addresses are checked with one grammar (lib/addr.h); local users are
@@ -37,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +47,7 @@
 #include "canon.h"
 #include "envelope.h"
 #include "exitcode.h"
+#include "hdraddr.h"
 #include "log.h"
 #include "loop.h"
 #include "queue.h"
@@ -51,6 +55,9 @@
 #define SIZELIMIT_DEFAULT 52428800ULL
 #define READ_TIMEOUT_MS (3600 * 1000)
 #define CONF_LINE_MAX 4096
+/* -t reads the header section into memory: its cap, and a line's. */
+#define HEADER_MAX (1024 * 1024)
+#define HEADER_LINE_MAX 16384
 
 /* Exit codes, by kind of failure, for the two modes. */
 enum fail { F_ADDR, F_REFUSED, F_NOMEM, F_WRITE, F_READ, F_BUG, F_ENVFMT,
@@ -185,12 +192,90 @@ cmdline_envelope(struct envelope *e, const char *sender, char **rcpts)
     }
 }
 
+/* The addresses of one complete field, if it is To, Cc or Bcc. */
+static int
+field_rcpts(const struct sa *field, struct envelope *e)
+{
+    static const char *const names[] = { "to:", "cc:", "bcc:" };
+    size_t i, k;
+
+    for (i = 0; i < 3; i++) {
+        k = strlen(names[i]);
+        if (field->len >= k && strncasecmp(field->s, names[i], k) == 0) {
+            if (hdraddr_parse(field->s + k, field->len - k, e) == -1)
+                fail(errno == E2BIG ? F_REFUSED : F_ADDR,
+                    "bad address list in the header: %.300s", field->s);
+            return i == 2; /* Bcc: leaves the message */
+        }
+    }
+    return 0;
+}
+
+/*
+ * -t: read the header section from rb into kept (without its Bcc
+ * fields), adding the recipients of To/Cc/Bcc to e.
+ */
+static void
+header_rcpts(struct buf *rb, struct envelope *e, struct sa *kept)
+{
+    struct sa field = SA_INIT(HEADER_MAX), raw = SA_INIT(HEADER_MAX);
+    char line[HEADER_LINE_MAX + 1];
+    size_t len;
+    int r, end = 0;
+
+    while (!end) {
+        r = buf_getline(rb, line, sizeof line, &len);
+        if (r == -1 && errno == ERANGE)
+            fail(F_REFUSED, "message refused: a header line is too long",
+                NULL);
+        if (r == -1 && errno != EPROTO)
+            fail(F_READ, "cannot read the message", NULL);
+        if (r <= 0) {
+            /* EOF, possibly inside a last line without LF: keep it */
+            size_t n = buf_unread(rb);
+            if (r == -1 && n > 0) {
+                memcpy(line, rb->p + rb->pos, n < HEADER_LINE_MAX ? n : 0);
+                len = n < HEADER_LINE_MAX ? n : 0;
+                rb->pos += n;
+            } else {
+                len = 0;
+            }
+            end = 1;
+        } else if (len <= 2 && (line[0] == '\n' || line[0] == '\r')) {
+            end = 1;
+        }
+        /* a new field (or the end) completes the previous one */
+        if ((end || (line[0] != ' ' && line[0] != '\t')) && field.len > 0) {
+            int drop = field_rcpts(&field, e);
+            if (!drop && sa_append(kept, raw.s, raw.len) == -1)
+                fail(F_REFUSED, "message refused: header too large", NULL);
+            sa_truncate(&field, 0);
+            sa_truncate(&raw, 0);
+        }
+        if (end) {
+            if (sa_append(kept, line, len) == -1)
+                fail(F_REFUSED, "message refused: header too large", NULL);
+            break;
+        }
+        if (sa_append(&raw, line, len) == -1
+            || sa_append(&field, line,
+                   len - (len > 1 && line[len - 2] == '\r' ? 2 : 1))
+                == -1)
+            fail(F_REFUSED, "message refused: header too large", NULL);
+    }
+    sa_free(&field);
+    sa_free(&raw);
+}
+
 int
 main(int argc, char **argv)
 {
     static unsigned char in[65536], out[2 * 65536 + 2], wmem[65536];
+    static unsigned char rmem[65536]; /* rb's own buffer: never in[] */
     char qdir[CONF_LINE_MAX], hdr[256], date[64];
     const char *sender = NULL;
+    int tflag = 0;
+    struct sa kept = SA_INIT(HEADER_MAX + HEADER_LINE_MAX);
     struct envelope env;
     struct sa envbuf = SA_INIT(ENVELOPE_MAX);
     struct queue q;
@@ -207,20 +292,31 @@ main(int argc, char **argv)
     log_init("queue-inject");
     signal(SIGPIPE, SIG_IGN);
     qmail_mode = argc == 1;
-    while ((opt = getopt(argc, argv, "+f:")) != -1) {
+    while ((opt = getopt(argc, argv, "+f:t")) != -1) {
         if (opt == 'f')
             sender = optarg;
+        else if (opt == 't')
+            tflag = 1;
         else
-            log_die(EXIT_PERM, "usage: queue-inject [-f sender] rcpt... "
-                               "< message, or no argument (qmail-queue)");
+            log_die(EXIT_PERM, "usage: queue-inject [-t] [-f sender] "
+                               "rcpt... < message, or no argument "
+                               "(qmail-queue)");
     }
-    if (!qmail_mode && argv[optind] == NULL)
-        log_die(EXIT_PERM, "usage: queue-inject [-f sender] rcpt... "
+    if (!qmail_mode && !tflag && argv[optind] == NULL)
+        log_die(EXIT_PERM, "usage: queue-inject [-t] [-f sender] rcpt... "
                            "< message: no recipient");
     if (qmail_mode)
         read_envelope(&env);
     else
         cmdline_envelope(&env, sender, argv + optind);
+    buf_init(&rb, 0, rmem, sizeof rmem);
+    rb.deadline = loop_now() + READ_TIMEOUT_MS;
+    if (tflag) {
+        header_rcpts(&rb, &env, &kept);
+        if (env.nrcpt == 0)
+            fail(F_ADDR, "no recipient: none given, none in To, Cc, Bcc",
+                NULL);
+    }
     if (envelope_encode(&env, &envbuf) == -1)
         fail(F_NOMEM, "out of memory", NULL);
 
@@ -237,8 +333,6 @@ main(int argc, char **argv)
     if (queue_begin(&q, &m) == -1)
         fail(F_WRITE, "cannot create a queue file", NULL);
 
-    buf_init(&rb, 0, in, sizeof in);
-    rb.deadline = loop_now() + READ_TIMEOUT_MS;
     buf_init(&wb, m.fd, wmem, sizeof wmem);
     localtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
@@ -248,6 +342,18 @@ main(int argc, char **argv)
     canon_init(&c);
     if (buf_puts(&wb, hdr) == -1)
         goto writefail;
+    if (kept.len > 0) {
+        /* -t: the header read already, Bcc removed, goes first.  out has
+         * room for 2 * sizeof in + 2: feed it in pieces of that. */
+        size_t off, piece;
+        for (off = 0; off < kept.len; off += piece) {
+            piece = kept.len - off < sizeof in ? kept.len - off : sizeof in;
+            n = canon_feed(&c, (unsigned char *)kept.s + off, piece, out);
+            if (buf_put(&wb, out, n) == -1)
+                goto writefail;
+        }
+        sa_wipe(&kept);
+    }
     for (;;) {
         r = buf_get(&rb, in, sizeof in);
         if (r == -1) {
