@@ -7,8 +7,10 @@
  * (seconds; default 432000, five days).
  *
  * Loop: new messages are taken from todo/ as soon as inotify reports
- * them: their state goes to info/<id> (lib/qinfo.h, written atomically)
- * before todo/<id> is removed.  Every pending recipient of a message due
+ * them.  The envelope in todo/<id> is the message's state until a result
+ * must be recorded; then the state goes to info/<id> (lib/qinfo.h,
+ * written atomically) before todo/<id> is removed, so a message delivered
+ * at the first try costs no state write at all.  Every pending recipient of a message due
  * is delivered: local ones by local-deliver (a sibling program, message
  * on fd 0, SENDER in the environment, its one-line reason on stderr),
  * LOCAL_MAX at a time; remote ones stay pending with a clear reason until
@@ -66,7 +68,7 @@
 struct msg {
     char id[QUEUE_ID_LEN + 1];
     struct qinfo q;
-    int running;
+    int in_todo; /* no info/ file yet: todo/<id> is the durable state */
 };
 
 struct job {
@@ -87,6 +89,7 @@ static size_t nmsgs;
 static struct job jobs[LOCAL_MAX];
 static int64_t lifetime = LIFETIME_DEFAULT;
 static int stopping;
+static int todo_changed = 1; /* inotify saw something (start: look) */
 
 static int
 conf_line(const char *name, char *out, size_t len)
@@ -129,6 +132,12 @@ save(struct msg *m)
     close(fd);
     if (renameat(tmpfd, tmp, infofd, m->id) == -1 || fsync(infofd) == -1)
         goto out;
+    if (m->in_todo) {
+        /* the state now lives in info/: the envelope can go */
+        unlinkat(todofd, m->id, 0);
+        fsync(todofd);
+        m->in_todo = 0;
+    }
     r = 0;
 out:
     if (r == -1)
@@ -218,9 +227,10 @@ pickup(void)
 
         if (!is_id(e->d_name))
             continue;
-        if (find_msg(e->d_name) != NULL
-            || faccessat(infofd, e->d_name, F_OK, 0) == 0) {
-            unlinkat(todofd, e->d_name, 0); /* already taken */
+        if (find_msg(e->d_name) != NULL)
+            continue;
+        if (faccessat(infofd, e->d_name, F_OK, 0) == 0) {
+            unlinkat(todofd, e->d_name, 0); /* taken before a crash */
             continue;
         }
         if (read_file(todofd, e->d_name, &raw) == -1
@@ -241,14 +251,10 @@ pickup(void)
         for (i = 0; i < env.nrcpt; i++)
             qinfo_add(&m->q, env.rcpt[i].full);
         envelope_free(&env);
-        if (save(m) == -1) {
-            qinfo_free(&m->q);
-            free(m);
-            nmsgs--;
-            continue;
-        }
-        unlinkat(todofd, m->id, 0);
-        fsync(todofd);
+        /* No state file yet: until a result needs recording, todo/<id>
+         * is the state (a crash means the deliveries are made again).
+         * A message delivered at the first try costs no state write. */
+        m->in_todo = 1;
         log_info("new id=%s from=<%s> rcpts=%zu", m->id, m->q.sender, m->q.n);
     }
     closedir(d);
@@ -284,22 +290,30 @@ load_info(void)
     closedir(d);
 }
 
+/* 1 local, 0 remote, -1 the table cannot be read (q->fd == -1). */
 static int
-is_local(const char *addr)
+is_local(struct cdbq *q, const char *addr)
 {
-    char path[4096];
-    struct cdbq q;
     struct sa v = SA_INIT(64);
     const char *dom = strrchr(addr, '@') + 1;
     int r;
 
-    snprintf(path, sizeof path, "%s/domains.cdb", conf);
-    if (cdbq_open(&q, path) == -1)
+    if (q->fd == -1)
         return -1;
-    r = cdbq_find(&q, dom, strlen(dom), &v);
-    cdbq_close(&q);
+    r = cdbq_find(q, dom, strlen(dom), &v);
     sa_free(&v);
     return r;
+}
+
+static int
+free_slot(void)
+{
+    int i;
+
+    for (i = 0; i < LOCAL_MAX; i++)
+        if (jobs[i].pid <= 0)
+            return 1;
+    return 0;
 }
 
 static int
@@ -309,6 +323,17 @@ pending(const struct msg *m)
 
     for (i = 0; i < m->q.n; i++)
         if (m->q.r[i].state == R_PENDING)
+            return 1;
+    return 0;
+}
+
+static int
+any_failed(const struct msg *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->q.n; i++)
+        if (m->q.r[i].state == R_FAILED)
             return 1;
     return 0;
 }
@@ -341,8 +366,12 @@ finish(struct msg *m)
         if (save(m) == -1)
             return 0;
     }
-    if (unlinkat(infofd, m->id, 0) == -1 || fsync(infofd) == -1)
+    if (m->in_todo) {
+        if (unlinkat(todofd, m->id, 0) == -1 || fsync(todofd) == -1)
+            return 0;
+    } else if (unlinkat(infofd, m->id, 0) == -1 || fsync(infofd) == -1) {
         return 0;
+    }
     unlinkat(messfd, m->id, 0);
     log_info("done id=%s failed=%d", m->id, failed);
     for (i = 0; i < nmsgs; i++)
@@ -419,8 +448,14 @@ static int64_t
 schedule(void)
 {
     int64_t now = (int64_t)time(NULL), next = -1;
+    char path[4200];
+    struct cdbq dq;
     size_t i, j;
 
+    /* One open of domains.cdb a pass; a missing table defers. */
+    snprintf(path, sizeof path, "%s/domains.cdb", conf);
+    if (cdbq_open(&dq, path) == -1)
+        dq.fd = -1;
     for (i = 0; i < nmsgs; i++) {
         struct msg *m = msgs[i];
         int waiting = 0;
@@ -456,8 +491,12 @@ schedule(void)
             int loc;
             if (r->state != R_PENDING || r->busy)
                 continue;
-            loc = is_local(r->addr);
+            loc = is_local(&dq, r->addr);
             if (loc == 1) {
+                if (!free_slot()) {
+                    waiting = 1;
+                    continue;
+                }
                 start_local(m, j);
                 if (!r->busy)
                     waiting = 1; /* no free slot now */
@@ -478,7 +517,10 @@ schedule(void)
         }
         if (waiting && (next == -1 || now + 1 < next))
             next = now + 1;
+        if (!free_slot())
+            break; /* a finished delivery wakes the loop again */
     }
+    cdbq_close(&dq);
     return next;
 }
 
@@ -529,7 +571,10 @@ job_done(struct job *jb, int st)
         m->q.tries++;
         m->q.next = (int64_t)time(NULL) + backoff(m->q.tries);
     }
-    save(m);
+    /* Record the result, unless nothing is left to do and nothing failed:
+     * then finish() removes the message, which records it as well. */
+    if (pending(m) || running(m) || any_failed(m))
+        save(m);
 }
 
 static void
@@ -641,7 +686,10 @@ main(int argc, char **argv)
         if (!stopping) {
             if (faccessat(qfd, "flush", F_OK, 0) == 0)
                 flush_all();
-            pickup();
+            if (todo_changed) {
+                todo_changed = 0;
+                pickup();
+            }
             if (loop_now() >= nextsweep) {
                 sweep();
                 nextsweep = loop_now() + 3600 * 1000;
@@ -676,7 +724,7 @@ main(int argc, char **argv)
         if (pf[1].revents) {
             char evbuf[4096];
             while (read(ino, evbuf, sizeof evbuf) > 0)
-                ;
+                todo_changed = 1;
         }
         /* Keep the children's stderr pipes drained into their buffers. */
         for (i = 0; i < LOCAL_MAX; i++)
