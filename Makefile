@@ -3,10 +3,10 @@
 .POSIX:
 SHELL = /bin/sh
 
-LIBH = lib/addr.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.h lib/qinfo.h lib/hdraddr.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
+LIBH = lib/addr.h lib/conf.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.h lib/qinfo.h lib/hdraddr.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
 	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
 	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h
-LIBOBJ = lib/addr.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
+LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o
 # BearSSL linked statically: a process per connection pays for every
@@ -27,7 +27,7 @@ UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/cdbq_test tests/bin/tlsfacts_test tests/bin/tlskey_test \
 	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test \
 	tests/bin/tlshello_test tests/bin/addr_test tests/bin/envelope_test \
-	tests/bin/canon_test tests/bin/hdraddr_test
+	tests/bin/canon_test tests/bin/hdraddr_test tests/bin/conf_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
 	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope \
@@ -130,6 +130,7 @@ tests/bin/canon_test: tests/unit/canon_test.c
 tests/bin/fuzz_canon: tests/fuzz/fuzz_canon.c
 tests/bin/fuzz_qinfo: tests/fuzz/fuzz_qinfo.c
 tests/bin/hdraddr_test: tests/unit/hdraddr_test.c
+tests/bin/conf_test: tests/unit/conf_test.c
 tests/bin/fuzz_hdraddr: tests/fuzz/fuzz_hdraddr.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c

@@ -157,3 +157,37 @@ queue_abort(struct queue *q, struct queue_msg *m)
     }
     (void)unlinkat(q->tmp, m->tmpname, 0);
 }
+
+int
+queue_read(int dirfd, const char *name, struct sa *out)
+{
+    char b[8192];
+    ssize_t r;
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e;
+
+    if (fd == -1)
+        return -1;
+    while ((r = read(fd, b, sizeof b)) != 0) {
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r == -1 || sa_append(out, b, (size_t)r) == -1) {
+            e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+    }
+    close(fd);
+    return 0;
+}
+
+int
+queue_is_id(const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < QUEUE_ID_LEN; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return s[QUEUE_ID_LEN] == 0;
+}

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sa.h"
+
 #define QUEUE_ID_LEN 16
 #define QUEUE_ORPHAN_AGE (36 * 3600)
 
@@ -54,6 +56,15 @@ int queue_begin(struct queue *q, struct queue_msg *m);
  */
 int queue_commit(struct queue *q, struct queue_msg *m, const char *env,
     size_t envlen);
+
+/**
+ * queue_read - read the whole file name in directory dirfd into out
+ * (subject to out's cap).  0, or -1 with errno.
+ */
+int queue_read(int dirfd, const char *name, struct sa *out);
+
+/** queue_is_id - 1 if s is a queue id (16 lower-case hex digits). */
+int queue_is_id(const char *s);
 
 /** queue_abort - remove what queue_begin made. */
 void queue_abort(struct queue *q, struct queue_msg *m);

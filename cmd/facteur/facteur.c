@@ -33,9 +33,11 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "conf.h"
 #include "dnsname.h"
 #include "envelope.h"
 #include "qinfo.h"
+#include "queue.h"
 #include "exitcode.h"
 #include "sa.h"
 #include "table.h"
@@ -268,21 +270,8 @@ cmd_user(int argc, char **argv)
 static void
 targets_of(const char *val, struct sa *list)
 {
-    const char *p = val, *end = val + strlen(val);
-    struct addr a;
-
-    while (p < end) {
-        const char *c = memchr(p, ',', (size_t)(end - p));
-        const char *e = c ? c : end;
-        while (p < e && (*p == ' ' || *p == '\t'))
-            p++;
-        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
-        if (e > p && addr_parse(p, (size_t)(e - p), 0, &a) == 0
-            && sa_append(list, a.full, strlen(a.full) + 1) == -1)
-            die(EXIT_PROBLEM, "too many targets", NULL, NULL);
-        p = c ? c + 1 : end;
-    }
+    if (table_targets(val, strlen(val), list) == -1)
+        die(EXIT_PROBLEM, "malformed alias targets: %s", val, NULL);
 }
 
 static int
@@ -402,22 +391,6 @@ age_str(int64_t s, char *out, size_t len)
         snprintf(out, len, "%llds", (long long)s);
 }
 
-static int
-read_all(int dirfd, const char *name, struct sa *out)
-{
-    char b[8192];
-    ssize_t r;
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-    if (fd == -1)
-        return -1;
-    while ((r = read(fd, b, sizeof b)) > 0)
-        if (sa_append(out, b, (size_t)r) == -1)
-            break;
-    close(fd);
-    return r == 0 ? 0 : -1;
-}
-
 /* facteur queue [flush]: one line a message, or ask queue-run to retry. */
 static int
 cmd_queue(int argc, char **argv)
@@ -425,15 +398,10 @@ cmd_queue(int argc, char **argv)
     char qdir[4096], path[4200], a1[32], a2[32];
     const char *dirs[2] = { "info", "todo" };
     int64_t now = (int64_t)time(NULL);
-    FILE *f;
-    int i, count = 0;
+    int i;
 
-    snprintf(path, sizeof path, "%s/queuedir", conf);
-    f = fopen(path, "re");
-    if (f == NULL || fgets(qdir, sizeof qdir, f) == NULL)
-        die(EXIT_TEMP, "no queue configured (%s)", path, NULL);
-    fclose(f);
-    qdir[strcspn(qdir, "\r\n")] = 0;
+    if (conf_line("queuedir", qdir, sizeof qdir) != 1)
+        die(EXIT_TEMP, "no queue configured (%s/queuedir)", conf, NULL);
     if (argc == 1 && strcmp(argv[0], "flush") == 0) {
         int fd;
         snprintf(path, sizeof path, "%s/flush", qdir);
@@ -463,9 +431,9 @@ cmd_queue(int argc, char **argv)
             struct envelope env;
             const char *last = "";
             size_t k;
-            if (strlen(e->d_name) != 16 || e->d_name[0] == '.')
+            if (!queue_is_id(e->d_name))
                 continue;
-            if (read_all(dfd, e->d_name, &raw) == -1)
+            if (queue_read(dfd, e->d_name, &raw) == -1)
                 continue;
             if (i == 0) {
                 if (qinfo_parse(raw.s ? raw.s : "", raw.len, &q) == -1) {
@@ -506,7 +474,6 @@ cmd_queue(int argc, char **argv)
                 e->d_name, a1, q.sender, line.s ? line.s : "-",
                 i == 1 ? "new" : q.next <= now ? "now" : "in ",
                 i == 1 || q.next <= now ? "" : a2, i == 1 ? "" : last);
-            count++;
             qinfo_free(&q);
             sa_free(&raw);
             sa_free(&line);
@@ -522,9 +489,7 @@ cmd_queue(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    conf = getenv("FACTEUR_CONF");
-    if (conf == NULL || conf[0] == 0)
-        conf = "/etc/facteur";
+    conf = conf_dir();
     if (argc == 2 && strcmp(argv[1], "queue") == 0)
         return cmd_queue(0, argv + 2);
     if (argc >= 3 && strcmp(argv[1], "queue") == 0)

@@ -69,6 +69,32 @@ add_row(struct table *t, const char *k, size_t kl, const char *v, size_t vl)
     return 0;
 }
 
+int
+table_targets(const char *val, size_t n, struct sa *list)
+{
+    const char *p = val, *end = val + n;
+    struct addr a;
+    int count = 0;
+
+    while (p < end) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        const char *e = c ? c : end;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (e > p) {
+            if (addr_parse(p, (size_t)(e - p), 0, &a) == -1)
+                return -1;
+            if (sa_append(list, a.full, strlen(a.full) + 1) == -1)
+                return -1;
+            count++;
+        }
+        p = c ? c + 1 : end;
+    }
+    return count;
+}
+
 /* Check one line of table t; on success the canonical key in key. */
 static const char *
 check_line(const struct table *t, const char *line, size_t len, char *key,
@@ -108,22 +134,12 @@ check_line(const struct table *t, const char *line, size_t len, char *key,
             return "the mail directory must be an absolute path";
     } else {
         /* aliases: comma-separated addresses */
-        const char *p = sep + 1, *end = line + len;
-        int count = 0;
-        while (p < end) {
-            const char *c = memchr(p, ',', (size_t)(end - p));
-            const char *e = c ? c : end;
-            while (p < e && (*p == ' ' || *p == '\t'))
-                p++;
-            while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e > p) {
-                if (addr_parse(p, (size_t)(e - p), 0, &a) == -1)
-                    return "a target is not an address";
-                count++;
-            }
-            p = c ? c + 1 : end;
-        }
+        struct sa list = SA_INIT(TABLE_LINE_MAX * 2);
+        int count = table_targets(sep + 1, (size_t)(line + len - sep - 1),
+            &list);
+        sa_free(&list);
+        if (count == -1)
+            return "a target is not an address";
         if (count == 0)
             return "no target";
     }
@@ -277,24 +293,9 @@ cdb_value(const struct table *t, const struct row *r, struct sa *v)
             return -1;
         return sa_appends(v, c + 1);
     }
-    if (strcmp(t->name, "aliases") == 0) {
-        while (p < end) {
-            const char *c = memchr(p, ',', (size_t)(end - p));
-            const char *e = c ? c : end;
-            struct addr a;
-            while (p < e && (*p == ' ' || *p == '\t'))
-                p++;
-            while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e > p) {
-                if (addr_parse(p, (size_t)(e - p), 0, &a) == -1)
-                    return -1;
-                if (sa_append(v, a.full, strlen(a.full) + 1) == -1)
-                    return -1;
-            }
-            p = c ? c + 1 : end;
-        }
-    }
+    if (strcmp(t->name, "aliases") == 0
+        && table_targets(p, (size_t)(end - p), v) == -1)
+        return -1;
     return 0;
 }
 

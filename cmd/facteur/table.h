@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "sa.h"
+
 #define TABLE_LINE_MAX 4096
 #define TABLE_LINES_MAX 1000000
 
@@ -58,6 +60,13 @@ int table_del(struct table *t, const char *key);
  * 0, or -1 with errno.
  */
 int table_save(const struct table *t, const char *conf);
+
+/**
+ * table_targets - the comma-separated targets of an alias value (n bytes),
+ * canonical, appended to list as text0.  Returns their number, or -1 when
+ * one is not an address (errno EINVAL) or list is full.
+ */
+int table_targets(const char *val, size_t n, struct sa *list);
 
 /** table_free - release everything (wiping: user rows hold hashes). */
 void table_free(struct table *t);

@@ -46,6 +46,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "cdbq.h"
+#include "conf.h"
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
@@ -359,9 +360,7 @@ main(int argc, char **argv)
 
     log_init("local-deliver");
     signal(SIGPIPE, SIG_IGN);
-    conf = getenv("FACTEUR_CONF");
-    if (conf == NULL || conf[0] == 0)
-        conf = "/etc/facteur";
+    conf = conf_dir();
     if (argc != 2)
         die(EXIT_PERM, "usage: local-deliver recipient < message", NULL);
     if (sender == NULL)
@@ -394,13 +393,8 @@ main(int argc, char **argv)
         } else {
             const char *at = strrchr(user, '@');
             char lp[ADDR_MAX + 1];
-            FILE *f;
-            conf_path(root, sizeof root, "mailroot");
-            f = fopen(root, "re");
-            if (f == NULL || fgets(root, sizeof root, f) == NULL)
+            if (conf_line("mailroot", root, sizeof root) != 1)
                 die(EXIT_TEMP, "cannot read $FACTEUR_CONF/mailroot", NULL);
-            fclose(f);
-            root[strcspn(root, "\r\n")] = 0;
             if (root[0] != '/')
                 die(EXIT_TEMP, "mailroot is not an absolute path", root);
             memcpy(lp, user, (size_t)(at - user));

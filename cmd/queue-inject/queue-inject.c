@@ -45,6 +45,7 @@
 
 #include "buf.h"
 #include "canon.h"
+#include "conf.h"
 #include "envelope.h"
 #include "exitcode.h"
 #include "hdraddr.h"
@@ -73,33 +74,6 @@ fail(enum fail kind, const char *fmt, const char *arg)
 
     snprintf(msg, sizeof msg, fmt, arg ? arg : "");
     log_die(qmail_mode ? qmailq[kind] : cmdline[kind], "%s", msg);
-}
-
-/* Read the first line of $FACTEUR_CONF/name into out; 0 if the file does
- * not exist, 1 if read, -1 on error. */
-static int
-conf_line(const char *name, char *out, size_t outlen)
-{
-    const char *conf = getenv("FACTEUR_CONF");
-    char path[4096];
-    FILE *f;
-    size_t n;
-
-    if (conf == NULL || conf[0] == 0)
-        conf = "/etc/facteur";
-    snprintf(path, sizeof path, "%s/%s", conf, name);
-    f = fopen(path, "re");
-    if (f == NULL)
-        return errno == ENOENT ? 0 : -1;
-    if (fgets(out, (int)outlen, f) == NULL) {
-        fclose(f);
-        errno = EINVAL;
-        return -1;
-    }
-    fclose(f);
-    n = strcspn(out, "\r\n");
-    out[n] = 0;
-    return 1;
 }
 
 static uint64_t

@@ -48,6 +48,7 @@
 
 #include "buf.h"
 #include "cdbq.h"
+#include "conf.h"
 #include "dsn.h"
 #include "envelope.h"
 #include "exitcode.h"
@@ -90,25 +91,6 @@ static struct job jobs[LOCAL_MAX];
 static int64_t lifetime = LIFETIME_DEFAULT;
 static int stopping;
 static int todo_changed = 1; /* inotify saw something (start: look) */
-
-static int
-conf_line(const char *name, char *out, size_t len)
-{
-    char path[4096];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", conf, name);
-    f = fopen(path, "re");
-    if (f == NULL)
-        return errno == ENOENT ? 0 : -1;
-    if (fgets(out, (int)len, f) == NULL) {
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    out[strcspn(out, "\r\n")] = 0;
-    return 1;
-}
 
 /* Write info/<id> atomically: tmp/<id>.i, fsync, rename, fsync info/. */
 static int
@@ -166,35 +148,6 @@ add_msg(const char *id)
     return m;
 }
 
-static int
-is_id(const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < QUEUE_ID_LEN; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return s[QUEUE_ID_LEN] == 0;
-}
-
-static int
-read_file(int dirfd, const char *name, struct sa *out)
-{
-    char b[8192];
-    ssize_t r;
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-    if (fd == -1)
-        return -1;
-    while ((r = read(fd, b, sizeof b)) > 0)
-        if (sa_append(out, b, (size_t)r) == -1) {
-            close(fd);
-            return -1;
-        }
-    close(fd);
-    return r == 0 ? 0 : -1;
-}
-
 static struct msg *
 find_msg(const char *id)
 {
@@ -225,7 +178,7 @@ pickup(void)
         struct msg *m;
         size_t i;
 
-        if (!is_id(e->d_name))
+        if (!queue_is_id(e->d_name))
             continue;
         if (find_msg(e->d_name) != NULL)
             continue;
@@ -233,7 +186,7 @@ pickup(void)
             unlinkat(todofd, e->d_name, 0); /* taken before a crash */
             continue;
         }
-        if (read_file(todofd, e->d_name, &raw) == -1
+        if (queue_read(todofd, e->d_name, &raw) == -1
             || envelope_parse(raw.s ? raw.s : "", raw.len, &env, NULL)
                 != (long)raw.len) {
             log_warn("unreadable envelope id=%s: left in todo/", e->d_name);
@@ -273,9 +226,9 @@ load_info(void)
         struct sa raw = SA_INIT(1 << 26);
         struct msg *m;
 
-        if (!is_id(e->d_name))
+        if (!queue_is_id(e->d_name))
             continue;
-        if (read_file(infofd, e->d_name, &raw) == -1)
+        if (queue_read(infofd, e->d_name, &raw) == -1)
             continue;
         m = add_msg(e->d_name);
         if (m == NULL)
@@ -639,9 +592,7 @@ main(int argc, char **argv)
 
     log_init("queue-run");
     argv0 = argv[0];
-    conf = getenv("FACTEUR_CONF");
-    if (conf == NULL || conf[0] == 0)
-        conf = "/etc/facteur";
+    conf = conf_dir();
     signal(SIGPIPE, SIG_IGN);
     if (conf_line("queuedir", qdir, sizeof qdir) != 1)
         log_die(EXIT_TEMP, "no queue configured ($FACTEUR_CONF/queuedir)");

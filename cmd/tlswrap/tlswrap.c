@@ -53,6 +53,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "conninfo.h"
 #include "exitcode.h"
 #include "log.h"
@@ -289,7 +290,7 @@ await_handshake(int report, int need, const struct fdset *fds, int keyfd,
 int
 main(int argc, char **argv)
 {
-    const char *conf = getenv("FACTEUR_CONF");
+    const char *conf = conf_dir();
     const char *tlsdir = NULL, *cachepath = NULL, *user = "facteur-tls";
     const char *keyuser = "facteur-tlskey";
     char tlsbuf[4096], cachebuf[4096], jailbuf[4096], peer[80], err[1024];
@@ -309,8 +310,6 @@ main(int argc, char **argv)
     int one = 1;
 
     log_init("tlswrap");
-    if (conf == NULL || conf[0] == 0)
-        conf = "/etc/facteur";
     memset(&ids, 0, sizeof ids);
     while ((opt = getopt(argc, argv, "+sd:c:Cu:k:j:h:i:")) != -1) {
         switch (opt) {
