@@ -9,7 +9,9 @@
  *   2. a user with a tag: local+tag@domain -> local@domain, delivered to
  *      the Maildir++ folder .tag when it exists, else the inbox;
  *   3. an alias (aliases.cdb), the address as given, then without +tag;
- *   4. the domain's catch-all alias @domain.
+ *   4. the domain's catch-all alias @domain;
+ *   5. for postmaster@ and abuse@ of any local domain, the address in
+ *      $FACTEUR_CONF/postmaster (missing: 111, the mail waits).
  * A user's mail goes to the Maildir named in users.cdb, else
  * <mailroot>/<domain>/<local>/ (mailroot: $FACTEUR_CONF/mailroot; bytes
  * of the local part other than letters, digits, '+', '-', '_' and inner
@@ -26,8 +28,7 @@
  * unreadable, disk full, write error).  One line on stderr says why.
  * Limits: header scan for loops covers the header section only; each
  * read waits at most READ_TIMEOUT.
- * Not yet: SRS for forwards to remote targets, postmaster@ fallback,
- * quotas.
+ * Not yet: SRS for forwards to remote targets, quotas.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -417,5 +418,24 @@ main(int argc, char **argv)
     pathf(key, sizeof key, "@%s", a.domain);
     if (lookup("aliases.cdb", key, &v))
         forward(&in, argv[0], &v, sender, a.full);
+    /* RFC 5321 4.5.1 (and RFC 2142 for abuse@): these always exist.
+     * Without a user or alias of their own they go to the address in
+     * $FACTEUR_CONF/postmaster; without that, the mail waits (111) for
+     * the admin rather than bounce. */
+    if (strcasecmp(a.local, "postmaster") == 0
+        || strcasecmp(a.local, "abuse") == 0) {
+        char pm[ADDR_MAX + 2];
+        struct addr pa;
+        if (conf_line("postmaster", pm, sizeof pm) != 1
+            || addr_parse(pm, strlen(pm), 0, &pa) == -1)
+            die(EXIT_TEMP, "no mailbox and no $FACTEUR_CONF/postmaster for",
+                a.full);
+        if (strcmp(pa.full, a.full) == 0)
+            die(EXIT_TEMP, "$FACTEUR_CONF/postmaster names itself", a.full);
+        sa_truncate(&v, 0);
+        if (sa_append(&v, pa.full, strlen(pa.full) + 1) == -1)
+            die(EXIT_TEMP, "out of memory", NULL);
+        forward(&in, argv[0], &v, sender, a.full);
+    }
     die(EXIT_PERM, "no such user", a.full);
 }

@@ -71,6 +71,14 @@ rm -f "$Q"/todo/* "$Q"/mess/*
 
 deliver nobody@example.net
 check "unknown user: 100 ($(cat "$T/err"))" test "$rc" -eq 100
+deliver abuse@example.net
+check "abuse@ without a mailbox or a postmaster setting: 111, never a bounce" \
+    test "$rc" -eq 111
+echo alice@example.org >"$C/postmaster"
+deliver Abuse@example.net
+check "abuse@ goes to \$FACTEUR_CONF/postmaster" \
+    sh -c "[ $rc -eq 0 ] && cat '$Q'/todo/* | grep -q Talice@example.org"
+rm -f "$Q"/todo/* "$Q"/mess/* "$C/postmaster"
 deliver someone@elsewhere.example
 check "not a local domain: 100" test "$rc" -eq 100
 deliver 'not an address'
