@@ -96,6 +96,10 @@ buf_getline(struct buf *b, char *out, size_t max, size_t *len)
         if (r == 0) {
             if (n == 0 && !toolong)
                 return 0;
+            if (!toolong) { /* the partial last line, for who wants it */
+                out[n] = 0;
+                *len = n;
+            }
             errno = EPROTO;
             return -1;
         }

@@ -198,44 +198,44 @@ header_rcpts(struct buf *rb, struct envelope *e, struct sa *kept)
     int r, end = 0;
 
     while (!end) {
+        int blank;
         r = buf_getline(rb, line, sizeof line, &len);
         if (r == -1 && errno == ERANGE)
             fail(F_REFUSED, "message refused: a header line is too long",
                 NULL);
         if (r == -1 && errno != EPROTO)
             fail(F_READ, "cannot read the message", NULL);
-        if (r <= 0) {
-            /* EOF, possibly inside a last line without LF: keep it */
-            size_t n = buf_unread(rb);
-            if (r == -1 && n > 0) {
-                memcpy(line, rb->p + rb->pos, n < HEADER_LINE_MAX ? n : 0);
-                len = n < HEADER_LINE_MAX ? n : 0;
-                rb->pos += n;
-            } else {
-                len = 0;
-            }
-            end = 1;
-        } else if (len <= 2 && (line[0] == '\n' || line[0] == '\r')) {
-            end = 1;
-        }
-        /* a new field (or the end) completes the previous one */
-        if ((end || (line[0] != ' ' && line[0] != '\t')) && field.len > 0) {
-            int drop = field_rcpts(&field, e);
-            if (!drop && sa_append(kept, raw.s, raw.len) == -1)
+        /* r == 0: end of input; EPROTO: a last line without its LF, kept
+         * (in line, len) and handled like any other line. */
+        end = r <= 0;
+        blank = r == 1 && (line[0] == '\n' || (line[0] == '\r' && len == 2));
+        /* a new field, the blank line or the end completes the previous */
+        if ((blank || len == 0 || (line[0] != ' ' && line[0] != '\t'))
+            && field.len > 0) {
+            if (!field_rcpts(&field, e)
+                && sa_append(kept, raw.s, raw.len) == -1)
                 fail(F_REFUSED, "message refused: header too large", NULL);
             sa_truncate(&field, 0);
             sa_truncate(&raw, 0);
         }
-        if (end) {
+        if (blank) {
             if (sa_append(kept, line, len) == -1)
                 fail(F_REFUSED, "message refused: header too large", NULL);
             break;
         }
-        if (sa_append(&raw, line, len) == -1
-            || sa_append(&field, line,
-                   len - (len > 1 && line[len - 2] == '\r' ? 2 : 1))
-                == -1)
+        if (len > 0
+            && (sa_append(&raw, line, len) == -1
+                || sa_append(&field, line,
+                       len - (line[len - 1] != '\n'         ? 0
+                                 : len > 1 && line[len - 2] == '\r' ? 2
+                                                                    : 1))
+                    == -1))
             fail(F_REFUSED, "message refused: header too large", NULL);
+        if (end && field.len > 0) {
+            if (!field_rcpts(&field, e)
+                && sa_append(kept, raw.s, raw.len) == -1)
+                fail(F_REFUSED, "message refused: header too large", NULL);
+        }
     }
     sa_free(&field);
     sa_free(&raw);

@@ -46,6 +46,11 @@ printf 'To: a@example.org\n\ny\n' | "$SM" -t -f '' b@example.org
 check "-t adds header recipients to the arguments; -f '' is <>" \
     test "$(env_of)" = "F|Tb@example.org|Ta@example.org||"
 clear
+printf 'Subject: x\nTo: last@example.org' | "$SM" -t
+check "-t: a last header line without LF, no body: its recipient counts" \
+    test "$(env_of)" = "F$(id -un)@mx.example.test|Tlast@example.org||"
+check "-t: and the line is kept" grep -q '^To: last@example.org' "$Q/mess/$(ls "$Q/mess")"
+clear
 printf 'Subject: none\n\ny\n' | "$SM" -t 2>/dev/null
 check "-t without any recipient: 100" test $? -eq 100
 printf 'To: not an address\n\ny\n' | "$SM" -t 2>/dev/null

@@ -39,6 +39,7 @@ main(void)
     errno = 0;
     r = buf_getline(&b, line, sizeof line, &len);
     ok(r == -1 && errno == EPROTO, "EOF inside a line gives EPROTO");
+    ok(len == 4 && strcmp(line, "tail") == 0, "with the partial line in out");
     r = buf_getline(&b, line, sizeof line, &len);
     ok(r == 0, "then EOF");
     close(p[0]);
