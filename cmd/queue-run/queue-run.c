@@ -387,6 +387,7 @@ start_local(struct msg *m, size_t r)
         return;
     }
     fcntl(errp[0], F_SETFL, O_NONBLOCK);
+    fcntl(errp[0], F_SETFD, FD_CLOEXEC); /* not for the next children */
     jobs[slot].pid = pid;
     jobs[slot].m = m;
     jobs[slot].r = r;
