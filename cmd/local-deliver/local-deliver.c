@@ -312,7 +312,9 @@ forward(struct buf *in, const char *argv0, const struct sa *v,
     args[n++] = qi;
     args[n++] = "-f";
     args[n++] = sender;
-    while (i < v->len && n < sizeof args / sizeof args[0] - 1) {
+    while (i < v->len) {
+        if (n >= sizeof args / sizeof args[0] - 1)
+            die(EXIT_TEMP, "alias has more than 1020 targets", rcpt);
         args[n++] = v->s + i;
         i += strlen(v->s + i) + 1;
     }

@@ -215,8 +215,21 @@ struct fdset {
 static void
 fdset_add(struct fdset *s, int fd)
 {
-    if (fd >= 0 && s->n < sizeof s->fd / sizeof s->fd[0])
-        s->fd[s->n++] = fd;
+    if (fd < 0)
+        return;
+    if (s->n >= sizeof s->fd / sizeof s->fd[0])
+        bug(); /* a descriptor a helper would keep by mistake */
+    s->fd[s->n++] = fd;
+}
+
+/* Clear close-on-exec: the application inherits fd. */
+static void
+keep_on_exec(int fd)
+{
+    int fl = fcntl(fd, F_GETFD);
+
+    if (fl == -1 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == -1)
+        log_die(EXIT_TEMP, "fcntl failed error=%s", strerror(errno));
 }
 
 /* Fork the key process: it keeps keyfd, stderr and the keys, nothing
@@ -502,19 +515,14 @@ main(int argc, char **argv)
         close(fromapp[1]);
     } else {
         char v[16];
-        int fl;
         tlsstore_free(&store);
         if (cachep != NULL)
             tlscache_close(cachep);
         close(keysock[1]);
         close(ctl[1]);
-        /* These three must survive exec. */
-        fl = fcntl(ctl[0], F_GETFD);
-        fcntl(ctl[0], F_SETFD, fl & ~FD_CLOEXEC);
-        fl = fcntl(toapp[0], F_GETFD);
-        fcntl(toapp[0], F_SETFD, fl & ~FD_CLOEXEC);
-        fl = fcntl(fromapp[1], F_GETFD);
-        fcntl(fromapp[1], F_SETFD, fl & ~FD_CLOEXEC);
+        keep_on_exec(ctl[0]);
+        keep_on_exec(toapp[0]);
+        keep_on_exec(fromapp[1]);
         snprintf(v, sizeof v, "%d", ctl[0]);
         setenv("SSLCTLFD", v, 1);
         snprintf(v, sizeof v, "%d", toapp[0]);
