@@ -3,36 +3,54 @@
 .POSIX:
 SHELL = /bin/sh
 
-LIBH = lib/addr.h lib/conf.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.h lib/qinfo.h lib/hdraddr.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dnsname.h lib/exitcode.h \
+LIBH = lib/addr.h lib/conf.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.h lib/qinfo.h lib/hdraddr.h lib/buf.h lib/cdbq.h lib/conninfo.h lib/dns.h lib/dnsname.h lib/exitcode.h \
 	lib/limits.h lib/log.h lib/loop.h lib/priv.h lib/sa.h lib/tlscache.h \
-	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h
-LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dnsname.o lib/log.o \
+	lib/tlscert.h lib/tlsfacts.h lib/tlshello.h lib/tlskey.h \
+	lib/base64.h lib/route.h lib/x509gen.h \
+	lib/maildate.h lib/qspawn.h lib/rcpt.h lib/smtpcmd.h lib/smtpdata.h \
+	lib/smtpsrv.h lib/maildir.h lib/pwhash.h lib/sasl.h lib/authfail.h \
+	lib/tlsnames.h lib/tlsclient.h lib/smtpreply.h lib/rreport.h
+LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dns.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
-	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o
+	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o \
+	lib/base64.o lib/route.o lib/x509gen.o \
+	lib/maildate.o lib/qspawn.o lib/rcpt.o lib/smtpcmd.o lib/smtpdata.o \
+	lib/smtpsrv.o lib/maildir.o lib/pwhash.o lib/sasl.o lib/authfail.o \
+	lib/tlsnames.o lib/tlsclient.o lib/smtpreply.o lib/rreport.o
 # BearSSL linked statically: a process per connection pays for every
 # shared library at each exec (mapping and relocation), ~0.3 ms here.
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
 
 PROGS = bin/tlswrap bin/queue-inject bin/facteur bin/local-deliver \
-	bin/queue-run bin/sendmail
+	bin/queue-run bin/sendmail bin/smtpd bin/checkpassword \
+	bin/submissiond bin/remote-send
 TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 QINJECT_OBJ = cmd/queue-inject/queue-inject.o
-FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o
+FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o \
+	cmd/facteur/admin.o cmd/facteur/init.o cmd/facteur/route.o
 LDELIVER_OBJ = cmd/local-deliver/local-deliver.o
 QRUN_OBJ = cmd/queue-run/queue-run.o cmd/queue-run/dsn.o
 SENDMAIL_OBJ = cmd/sendmail/sendmail.o
+SMTPD_OBJ = cmd/smtpd/smtpd.o
+CHECKPW_OBJ = cmd/checkpassword/checkpassword.o
+SUBMIT_OBJ = cmd/submissiond/submissiond.o
+RSEND_OBJ = cmd/remote-send/remote-send.o
 
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
 	tests/bin/cdbq_test tests/bin/tlsfacts_test tests/bin/tlskey_test \
 	tests/bin/tlscache_test tests/bin/tlscert_test tests/bin/priv_test \
 	tests/bin/tlshello_test tests/bin/addr_test tests/bin/envelope_test \
-	tests/bin/canon_test tests/bin/hdraddr_test tests/bin/conf_test
+	tests/bin/canon_test tests/bin/hdraddr_test tests/bin/conf_test \
+	tests/bin/base64_test tests/bin/route_test tests/bin/x509gen_test \
+	tests/bin/smtpdata_test tests/bin/smtpcmd_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
 	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope \
-	tests/bin/fuzz_canon tests/bin/fuzz_qinfo tests/bin/fuzz_hdraddr
-HELPERS = tests/bin/linesrv
+	tests/bin/fuzz_canon tests/bin/fuzz_qinfo tests/bin/fuzz_hdraddr \
+	tests/bin/fuzz_routes tests/bin/fuzz_dns \
+	tests/bin/fuzz_smtpdata tests/bin/fuzz_smtpcmd tests/bin/fuzz_sasl
+HELPERS = tests/bin/linesrv tests/bin/dnsq
 
 all: $(PROGS) $(HELPERS)
 
@@ -53,9 +71,9 @@ load: conf-ld
 .c.o:
 	./compile -o $@ $<
 
-$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ) $(SENDMAIL_OBJ): compile $(LIBH)
+$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ) $(SENDMAIL_OBJ) $(SMTPD_OBJ) $(CHECKPW_OBJ) $(SUBMIT_OBJ) $(RSEND_OBJ): compile $(LIBH)
 $(QRUN_OBJ): cmd/queue-run/dsn.h
-$(FACTEUR_OBJ): cmd/facteur/table.h
+$(FACTEUR_OBJ): cmd/facteur/table.h cmd/facteur/admin.h
 $(TLSWRAP_OBJ): cmd/tlswrap/tlswrap.h
 
 lib/libmail.a: $(LIBOBJ)
@@ -74,6 +92,22 @@ bin/sendmail: load $(SENDMAIL_OBJ) lib/libmail.a
 	mkdir -p bin
 	./load -o $@ $(SENDMAIL_OBJ) lib/libmail.a
 
+bin/smtpd: load $(SMTPD_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(SMTPD_OBJ) lib/libmail.a -lcdb
+
+bin/checkpassword: load $(CHECKPW_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(CHECKPW_OBJ) lib/libmail.a $(LIBS) -lcrypt
+
+bin/submissiond: load $(SUBMIT_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(SUBMIT_OBJ) lib/libmail.a -lcdb
+
+bin/remote-send: load $(RSEND_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(RSEND_OBJ) lib/libmail.a $(LIBS)
+
 bin/queue-run: load $(QRUN_OBJ) lib/libmail.a
 	mkdir -p bin
 	./load -o $@ $(QRUN_OBJ) lib/libmail.a -lcdb
@@ -84,7 +118,7 @@ bin/local-deliver: load $(LDELIVER_OBJ) lib/libmail.a
 
 bin/facteur: load $(FACTEUR_OBJ) lib/libmail.a
 	mkdir -p bin
-	./load -o $@ $(FACTEUR_OBJ) lib/libmail.a -lcdb -lcrypt
+	./load -o $@ $(FACTEUR_OBJ) lib/libmail.a $(LIBS) -lcrypt
 
 # Test programs: each tests/unit/X_test.c, tests/fuzz/fuzz_X.c (with the
 # replay main) and tests/helpers/X.c is one program in tests/bin/.
@@ -118,6 +152,8 @@ tests/bin/tlsfacts_test: tests/unit/tlsfacts_test.c
 tests/bin/tlskey_test: tests/unit/tlskey_test.c
 tests/bin/tlscache_test: tests/unit/tlscache_test.c
 tests/bin/tlscert_test: tests/unit/tlscert_test.c
+tests/bin/smtpdata_test: tests/unit/smtpdata_test.c
+tests/bin/smtpcmd_test: tests/unit/smtpcmd_test.c
 tests/bin/priv_test: tests/unit/priv_test.c
 tests/bin/tlscert_test: tests/unit/certs.h
 tests/bin/tlshello_test: tests/unit/tlshello_test.c
@@ -132,6 +168,9 @@ tests/bin/fuzz_qinfo: tests/fuzz/fuzz_qinfo.c
 tests/bin/hdraddr_test: tests/unit/hdraddr_test.c
 tests/bin/conf_test: tests/unit/conf_test.c
 tests/bin/fuzz_hdraddr: tests/fuzz/fuzz_hdraddr.c
+tests/bin/fuzz_smtpdata: tests/fuzz/fuzz_smtpdata.c
+tests/bin/fuzz_smtpcmd: tests/fuzz/fuzz_smtpcmd.c
+tests/bin/fuzz_sasl: tests/fuzz/fuzz_sasl.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
 tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c
@@ -139,6 +178,12 @@ tests/bin/fuzz_tlscache: tests/fuzz/fuzz_tlscache.c
 tests/bin/fuzz_pem: tests/fuzz/fuzz_pem.c
 tests/bin/fuzz_buf_getline: tests/fuzz/fuzz_buf_getline.c
 tests/bin/linesrv: tests/helpers/linesrv.c
+tests/bin/base64_test: tests/unit/base64_test.c
+tests/bin/route_test: tests/unit/route_test.c
+tests/bin/x509gen_test: tests/unit/x509gen_test.c
+tests/bin/fuzz_routes: tests/fuzz/fuzz_routes.c
+tests/bin/fuzz_dns: tests/fuzz/fuzz_dns.c
+tests/bin/dnsq: tests/helpers/dnsq.c
 
 tests: $(PROGS) $(HELPERS) $(UNITS) $(FUZZ)
 

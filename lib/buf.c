@@ -1,5 +1,6 @@
 /* buf.c - buffered descriptor I/O with limits and deadlines (see buf.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@ buf_init(struct buf *b, int fd, unsigned char *mem, size_t cap)
     b->deadline = -1;
 }
 
-static int
+int
 fd_wait(int fd, short ev, int64_t deadline)
 {
     struct pollfd pfd;
@@ -209,4 +210,20 @@ int
 buf_puts(struct buf *b, const char *s)
 {
     return buf_put(b, s, strlen(s));
+}
+
+int
+pipe_cloexec(int p[2])
+{
+    if (pipe(p) == -1)
+        return -1;
+    if (fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1
+        || fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        errno = e;
+        return -1;
+    }
+    return 0;
 }

@@ -75,4 +75,12 @@ int buf_flush(struct buf *b);
  */
 int fd_write_all(int fd, const void *p, size_t n, int64_t deadline);
 
+/** fd_wait - wait until fd is ready for ev (POLLIN, POLLOUT) or the
+ * deadline (-1 none) passes.  0, or -1 with errno (ETIMEDOUT). */
+int fd_wait(int fd, short ev, int64_t deadline);
+
+/** pipe_cloexec - pipe(2) with both ends close-on-exec (pipe2 is not
+ * POSIX.1-2008).  0, or -1 with errno (nothing left open). */
+int pipe_cloexec(int p[2]);
+
 #endif

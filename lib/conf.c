@@ -3,8 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "dnsname.h"
+#include "limits.h"
+#include "log.h"
 
 const char *
 conf_dir(void)
@@ -43,4 +47,65 @@ conf_line(const char *name, char *out, size_t len)
     }
     out[n] = 0;
     return 1;
+}
+
+int
+conf_hostname(char *out, size_t len)
+{
+    char raw[DNSNAME_MAX + 2];
+    int r = conf_line("hostname", raw, sizeof raw);
+
+    if (r == -1)
+        return -1;
+    if (r == 0) {
+        if (gethostname(raw, sizeof raw) == -1)
+            return -1;
+        raw[sizeof raw - 1] = 0;
+    }
+    if (dnsname_canon(out, len, raw, strlen(raw)) == -1) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+int
+conf_sizelimit(uint64_t *limit)
+{
+    char line[64], *end;
+    unsigned long long v;
+    int r = conf_line("sizelimit", line, sizeof line);
+
+    if (r == -1)
+        return -1;
+    if (r == 0) {
+        *limit = CONF_SIZELIMIT_DEFAULT;
+        return 0;
+    }
+    errno = 0;
+    v = strtoull(line, &end, 10);
+    if (errno || end == line || *end != 0 || v == 0 || line[0] == '-') {
+        errno = EINVAL;
+        return -1;
+    }
+    *limit = v;
+    return 0;
+}
+
+long
+conf_env_num(const char *name, long def, long min, long max)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n;
+
+    if (v == NULL)
+        return def;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end != 0 || n < min || n > max) {
+        log_warn("ignoring %s=%s (%ld to %ld)", name, v, min, max);
+        return def;
+    }
+    return n;
 }

@@ -8,6 +8,7 @@
 #define MAIL_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CONF_DEFAULT "/etc/facteur"
 
@@ -20,5 +21,29 @@ const char *conf_dir(void);
  * empty: EINVAL, longer than out: ERANGE).
  */
 int conf_line(const char *name, char *out, size_t len);
+
+/**
+ * conf_hostname - this host's mail name: the file hostname, else the
+ * system's name; lower-cased and checked as a DNS name (dnsname.h).
+ * Returns 0, or -1 with errno (unreadable, EINVAL not a name).
+ */
+int conf_hostname(char *out, size_t len);
+
+/**
+ * conf_env_num - the number in environment variable name, within min to
+ * max, else def (an unset or malformed value; a malformed one is
+ * logged).  For the tunables a run script sets (timeouts, limits).
+ */
+long conf_env_num(const char *name, long def, long min, long max);
+
+/* The message size limit when the file sizelimit does not say. */
+#define CONF_SIZELIMIT_DEFAULT 52428800ULL
+
+/**
+ * conf_sizelimit - the file sizelimit (bytes, a positive decimal number),
+ * or CONF_SIZELIMIT_DEFAULT when it is absent.  0, or -1 with errno
+ * (EINVAL: malformed).
+ */
+int conf_sizelimit(uint64_t *limit);
 
 #endif

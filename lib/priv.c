@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "priv.h"
 
 static int
@@ -83,6 +84,28 @@ priv_drop(uid_t uid, gid_t gid, const char *jail)
         return -1;
     }
     return 0;
+}
+
+int
+priv_become(const char *confname, const char *defuser)
+{
+    char spec[256];
+    uid_t uid;
+    gid_t gid;
+    int r;
+
+    if (geteuid() != 0)
+        return 0;
+    r = conf_line(confname, spec, sizeof spec);
+    if (r == -1)
+        return -1;
+    if (r == 0) {
+        if (priv_parse(defuser, &uid, &gid) == -1)
+            return errno == ENOENT ? 0 : -1;
+    } else if (priv_parse(spec, &uid, &gid) == -1) {
+        return -1;
+    }
+    return priv_drop(uid, gid, NULL) == -1 ? -1 : 1;
 }
 
 int

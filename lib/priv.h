@@ -24,6 +24,16 @@ int priv_parse(const char *spec, uid_t *uid, gid_t *gid);
  */
 int priv_drop(uid_t uid, gid_t gid, const char *jail);
 
+/**
+ * priv_become - for a delivery program started as root: become the user
+ * named in the configuration file confname (a name or uid:gid), else the
+ * user defuser.  Not root: nothing changes.  A configured user that
+ * cannot be used is an error; defuser missing from the system (a checkout
+ * without `facteur init`) leaves the process as it is.
+ * Returns 1 changed, 0 unchanged, -1 with errno (the caller exits 111).
+ */
+int priv_become(const char *confname, const char *defuser);
+
 /** priv_limits - rlimits for a process that will create nothing: no core
  * file, no new process.  0 or -1. */
 int priv_limits(void);

@@ -103,6 +103,10 @@ qinfo_parse(const char *p, size_t len, struct qinfo *q)
             if (strcmp(line + 8, "0") && strcmp(line + 8, "1"))
                 goto bad;
             q->bounced = line[8] == '1';
+        } else if (strncmp(line, "warned ", 7) == 0) {
+            if (strcmp(line + 7, "0") && strcmp(line + 7, "1"))
+                goto bad;
+            q->warned = line[7] == '1';
         } else if (strncmp(line, "sender ", 7) == 0 || strcmp(line, "sender")
             == 0) {
             const char *s = line[6] ? line + 7 : "";
@@ -145,8 +149,8 @@ qinfo_encode(const struct qinfo *q, struct sa *out)
     sa_truncate(out, 0);
     snprintf(l, sizeof l,
         "facteur-info 1\ncreated %" PRId64 "\nsender %s\ntries %u\n"
-        "next %" PRId64 "\nbounced %d\n",
-        q->created, q->sender, q->tries, q->next, q->bounced);
+        "next %" PRId64 "\nbounced %d\nwarned %d\n",
+        q->created, q->sender, q->tries, q->next, q->bounced, q->warned);
     if (sa_appends(out, l) == -1)
         return -1;
     for (i = 0; i < q->n; i++) {

@@ -9,6 +9,7 @@
  *   tries <n>
  *   next <unix time of the next attempt>
  *   bounced <0|1>            the DSN for failed recipients is queued
+ *   warned <0|1>             the delay warning is queued (absent: 0)
  *   r <P|D|F> <address> [<reason>]
  *                            pending, delivered, failed for good; the
  *                            reason is the last error (printable ASCII)
@@ -40,6 +41,7 @@ struct qinfo {
     int64_t created, next;
     unsigned tries;
     int bounced;
+    int warned;
     char sender[ADDR_MAX + 1];
     size_t n, cap;
     struct qrcpt *r;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "dnsname.h"
 #include "tlscert.h"
 
@@ -59,23 +60,6 @@ read_small_file(const char *path, struct sa *sa)
         return -1;
     }
     return 0;
-}
-
-/* base64 value of c, or -1 (RFC 4648 alphabet). */
-static int
-b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
 }
 
 /* Does the line [p, p+n) read "-----<word> <name>-----"?  Sets name. */
@@ -150,7 +134,7 @@ tls_pem_decode(const unsigned char *buf, size_t len,
                         goto out;
                     continue;
                 }
-                v = b64val(c);
+                v = base64_value(c);
                 if (v < 0 || pad)
                     goto out; /* not base64, or data after padding */
                 acc = (acc << 6) | (uint32_t)v;

@@ -45,6 +45,17 @@ finish() {
     exit $?
 }
 is_root() { [ "$(id -u)" -eq 0 ]; }
+# code CMD...: run CMD without input, its output in $T/o and $T/e; print
+# its exit code.
+code() { "$@" >"$T/o" 2>"$T/e" </dev/null; echo $?; }
+# facteur_conf: an empty configuration directory $C (exported as
+# FACTEUR_CONF) for the admin command $F.
+facteur_conf() {
+    C=$T/conf
+    F=$BIN/facteur
+    export FACTEUR_CONF="$C"
+    mkdir -p "$C"
+}
 
 freeport() {
     $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -137,4 +148,64 @@ PYEOF
     for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$T/held" ] && break; sleep 0.2; done
     ps -eo pid=,uid=,stat=,comm= |
         awk '$4=="tlswrap" && $3 !~ /Z/ {print $1, $2}' >"$T/ps"
+}
+
+# wait_for SECONDS command...: poll every 0.1 s until the command succeeds.
+wait_for() {
+    wf_s=$1
+    shift
+    wf_i=0
+    while [ $wf_i -lt $((wf_s * 10)) ]; do
+        "$@" && return 0
+        sleep 0.1
+        wf_i=$((wf_i + 1))
+    done
+    return 1
+}
+
+# setup_mail HOSTNAME: a queue ($Q) and a mail root ($M) under $T,
+# recorded in $FACTEUR_CONF with the host name.
+setup_mail() {
+    Q=$T/queue
+    M=$T/mail
+    mkdir -p "$Q/tmp" "$Q/mess" "$Q/todo" "$M"
+    echo "$Q" >"$FACTEUR_CONF/queuedir"
+    echo "$M" >"$FACTEUR_CONF/mailroot"
+    echo "$1" >"$FACTEUR_CONF/hostname"
+}
+
+# in_mail DIR TEXT: a message under DIR holds TEXT (polls 5 s).
+in_mail() { wait_for 5 grep -rqF -e "$2" "$1"; }
+# nowhere TEXT DIR...: no file under the DIRs holds TEXT.
+nowhere() {
+    nw_t=$1
+    shift
+    ! grep -rqF -e "$nw_t" "$@" 2>/dev/null
+}
+
+# postfix_conf DIR: a private Postfix instance's directories under DIR
+# (conf/ with Debian's master.cf, queue/, data/, mail/); the caller
+# appends to DIR/conf/main.cf and starts it with postfix -c DIR/conf.
+postfix_conf() {
+    mkdir -p "$1/conf" "$1/queue" "$1/data" "$1/mail"
+    if [ -f /etc/postfix/master.cf ]; then
+        cp /etc/postfix/master.cf "$1/conf/"
+    else
+        cp /usr/share/postfix/master.cf.dist "$1/conf/master.cf"
+    fi
+    chown postfix "$1/data"
+    cat >"$1/conf/main.cf" <<PFEOF
+compatibility_level = 3.6
+queue_directory = $1/queue
+data_directory = $1/data
+mail_owner = postfix
+setgid_group = postdrop
+mydestination =
+inet_protocols = ipv4
+maillog_file = $1/maillog
+maillog_file_prefixes = $1
+alias_maps =
+alias_database =
+smtputf8_enable = no
+PFEOF
 }

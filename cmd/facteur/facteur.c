@@ -1,6 +1,12 @@
-/* facteur.c - the admin command: the tables of domains, users, aliases.
+/* facteur.c - the admin command: dispatch, and the tables of domains,
+ * users, aliases; the queue listing.
  *
  * Usage:
+ *   facteur init [--hostname H] [--queue DIR] [--mailroot DIR]
+ *                [--no-system-users]                        (init.c)
+ *   facteur route add DOMAIN HOST[:PORT] [--tls POLICY] [--auth USER]
+ *               | del DOMAIN | list                          (route.c)
+ *       (add --auth reads the password, one line, on stdin)
  *   facteur domain add D | del D | list
  *   facteur user add ADDR | passwd ADDR | del ADDR | list
  *       (add and passwd read the password, one line, on stdin)
@@ -15,11 +21,13 @@
  * Passwords are hashed with yescrypt (libxcrypt crypt_r) and wiped from
  * memory; the hash is what checkpassword verifies.
  *
+ * A local domain cannot have a route, nor a routed domain be local.
+ *
  * Exit codes: 0 done, 1 a problem it reports (unknown domain, duplicate,
  * no such entry, a malformed table), 100 bad usage, 111 temporary failure
  * (cannot read or write the configuration).
- * Not here yet: init, route, dkim, dns, check (DESIGN.md lists them;
- * later issues add them).
+ * Not here yet: dkim, dns, check (DESIGN.md lists them; later issues add
+ * them).
  */
 #include <crypt.h>
 #include <dirent.h>
@@ -33,6 +41,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "admin.h"
 #include "conf.h"
 #include "dnsname.h"
 #include "envelope.h"
@@ -42,52 +51,23 @@
 #include "sa.h"
 #include "table.h"
 
-#define EXIT_PROBLEM 1
 #define PASSWORD_MAX 1024
 
-static const char *conf;
-
-static _Noreturn void
-die(int code, const char *fmt, const char *a, const char *b)
-{
-    fprintf(stderr, "facteur: ");
-    fprintf(stderr, fmt, a ? a : "", b ? b : "");
-    fputc('\n', stderr);
-    exit(code);
-}
-
-static _Noreturn void
+_Noreturn void
 usage(void)
 {
-    fputs("usage: facteur domain add D | del D | list\n"
+    fputs("usage: facteur init [--hostname H] [--queue DIR] [--mailroot DIR] "
+          "[--no-system-users]\n"
+          "       facteur domain add D | del D | list\n"
+          "       facteur route add DOMAIN HOST[:PORT] "
+          "[--tls none|may|encrypt|verify] [--auth USER]\n"
+          "       facteur route del DOMAIN | list\n"
           "       facteur queue [flush]\n"
           "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"
           "       facteur alias add ADDR TARGET... | del ADDR [TARGET...] "
           "| list\n",
         stderr);
     exit(EXIT_PERM);
-}
-
-static void
-load(struct table *t, const char *name)
-{
-    char err[600];
-
-    t->name = name;
-    if (table_load(t, conf, err, sizeof err) == -1)
-        die(errno == ENOENT || errno == EACCES ? EXIT_TEMP : EXIT_PROBLEM,
-            "%s", err, NULL);
-}
-
-static void
-save(const struct table *t)
-{
-    char path[4096];
-
-    if (table_save(t, conf) == -1) {
-        snprintf(path, sizeof path, "%s/%s", conf, t->name);
-        die(EXIT_TEMP, "cannot write %s: %s", path, strerror(errno));
-    }
 }
 
 static void
@@ -163,7 +143,7 @@ hash_password(char *hash, size_t hashlen)
     if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt) == NULL)
         die(EXIT_TEMP, "cannot make a salt", NULL, NULL);
     memset(&cd, 0, sizeof cd);
-    h = crypt_r(pw, salt, &cd);
+    h = crypt_rn(pw, salt, &cd, (int)sizeof cd); /* see lib/pwhash.c */
     explicit_bzero(pw, sizeof pw);
     if (h == NULL || h[0] != '$' || strlen(h) >= hashlen) {
         explicit_bzero(&cd, sizeof cd);
@@ -193,6 +173,8 @@ cmd_domain(int argc, char **argv)
     if (strcmp(argv[0], "add") == 0) {
         if (table_find(&t, d) != NULL)
             die(EXIT_PROBLEM, "%s is already a local domain", d, NULL);
+        refuse_if_in("routes", d, "%s has a route: mail for it goes "
+            "elsewhere, so it cannot be local (facteur route del %s first)");
         if (table_set(&t, d, "") == -1)
             die(EXIT_TEMP, "out of memory", NULL, NULL);
     } else if (strcmp(argv[0], "del") == 0) {
@@ -490,6 +472,9 @@ int
 main(int argc, char **argv)
 {
     conf = conf_dir();
+    /* init makes the directory the lock below lives in. */
+    if (argc >= 2 && strcmp(argv[1], "init") == 0)
+        return cmd_init(argc - 2, argv + 2);
     if (argc == 2 && strcmp(argv[1], "queue") == 0)
         return cmd_queue(0, argv + 2);
     if (argc >= 3 && strcmp(argv[1], "queue") == 0)
@@ -497,21 +482,16 @@ main(int argc, char **argv)
     if (argc < 3)
         usage();
     if (strcmp(argv[2], "list") != 0) {
-        static const char *const names[] = { "domains", "users", "aliases" };
+        char err[600];
         size_t i;
         if (table_lock(conf) == -1)
             die(EXIT_TEMP, "cannot lock %s/.lock: %s", conf, strerror(errno));
         /* The services treat a missing table as a temporary failure, so
          * every table exists, if empty, once the admin has begun. */
-        for (i = 0; i < 3; i++) {
-            char p[4096];
-            struct table t;
-            snprintf(p, sizeof p, "%s/%s.cdb", conf, names[i]);
-            if (access(p, F_OK) == 0)
-                continue;
-            load(&t, names[i]);
-            save(&t);
-            table_free(&t);
+        for (i = 0; i < TABLE_COUNT; i++) {
+            int r = table_ensure(conf, table_names[i], err, sizeof err);
+            if (r < 0)
+                die(r == -1 ? EXIT_PROBLEM : EXIT_TEMP, "%s", err, NULL);
         }
     }
     if (strcmp(argv[1], "domain") == 0)
@@ -520,5 +500,7 @@ main(int argc, char **argv)
         return cmd_user(argc - 2, argv + 2);
     if (strcmp(argv[1], "alias") == 0)
         return cmd_alias(argc - 2, argv + 2);
+    if (strcmp(argv[1], "route") == 0)
+        return cmd_route(argc - 2, argv + 2);
     usage();
 }

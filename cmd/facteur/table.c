@@ -9,8 +9,19 @@
 
 #include "addr.h"
 #include "dnsname.h"
+#include "route.h"
 #include "sa.h"
 #include "table.h"
+
+const char *const table_names[TABLE_COUNT] = { "domains", "users", "aliases",
+    "routes" };
+
+/* users holds password hashes, routes smarthost passwords. */
+static int
+is_secret(const struct table *t)
+{
+    return strcmp(t->name, "users") == 0 || strcmp(t->name, "routes") == 0;
+}
 
 int
 table_lock(const char *conf)
@@ -95,6 +106,31 @@ table_targets(const char *val, size_t n, struct sa *list)
     return count;
 }
 
+/* A line of routes: "domain: route" (lib/route.h).  The value starts
+ * after the blanks that follow the ':'. */
+static const char *
+check_route(const char *line, size_t len, char *key, size_t keylen,
+    size_t *vstart)
+{
+    const char *sep = memchr(line, ':', len), *why;
+    struct route r;
+    size_t v;
+
+    if (sep == NULL)
+        return "no ':' after the domain";
+    if (route_key(key, keylen, line, (size_t)(sep - line)) == -1)
+        return "not a domain name or *";
+    for (v = (size_t)(sep - line) + 1; v < len && (line[v] == ' '
+                                                     || line[v] == '\t');
+         v++)
+        ;
+    *vstart = v;
+    if (route_parse_text(&r, line + v, len - v, &why) == -1)
+        return why;
+    route_wipe(&r);
+    return NULL;
+}
+
 /* Check one line of table t; on success the canonical key in key. */
 static const char *
 check_line(const struct table *t, const char *line, size_t len, char *key,
@@ -110,6 +146,8 @@ check_line(const struct table *t, const char *line, size_t len, char *key,
         *vstart = len;
         return NULL;
     }
+    if (strcmp(t->name, "routes") == 0)
+        return check_route(line, len, key, keylen, vstart);
     sep = memchr(line, ':', len);
     if (sep == NULL)
         return "no ':' after the address";
@@ -154,6 +192,7 @@ table_load(struct table *t, const char *conf, char *err, size_t errlen)
     const char *why;
     size_t len, vstart;
     FILE *f;
+    int e = EINVAL; /* a malformed line, unless a system call failed */
 
     t->rows = NULL;
     t->n = t->cap = 0;
@@ -190,19 +229,24 @@ table_load(struct table *t, const char *conf, char *err, size_t errlen)
         }
         if (add_row(t, key, strlen(key), line + vstart, len - vstart)
             == -1) {
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            e = errno;
+            snprintf(err, errlen, "%s: %s", path, strerror(e));
             goto fail;
         }
     }
     if (ferror(f)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
         goto fail;
     }
     fclose(f);
+    explicit_bzero(line, sizeof line); /* users and routes hold secrets */
     return 0;
 fail:
     fclose(f);
+    explicit_bzero(line, sizeof line);
     table_free(t);
+    errno = e;
     return -1;
 }
 
@@ -249,13 +293,19 @@ table_del(struct table *t, const char *key)
     return 1;
 }
 
-/* Write tmp, fsync, rename over path, fsync the directory. */
-static int
-commit(const char *conf, const char *tmp, const char *path, int fd)
+int
+table_commit(const char *conf, const char *tmp, const char *path, int fd)
 {
     int d, e;
 
-    if (fsync(fd) == -1 || close(fd) == -1) {
+    if (fsync(fd) == -1) {
+        e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    if (close(fd) == -1) {
         e = errno;
         unlink(tmp);
         errno = e;
@@ -278,13 +328,24 @@ commit(const char *conf, const char *tmp, const char *path, int fd)
     return close(d);
 }
 
-/* The cdb value of a row: users "hash\0maildir", aliases "t1\0t2\0". */
+/* The cdb value of a row: users "hash\0maildir", aliases "t1\0t2\0",
+ * routes lib/route.h's value. */
 static int
 cdb_value(const struct table *t, const struct row *r, struct sa *v)
 {
     const char *p = r->val, *end = p + strlen(p);
 
     sa_truncate(v, 0);
+    if (strcmp(t->name, "routes") == 0) {
+        struct route rt;
+        const char *why;
+        int rc;
+        if (route_parse_text(&rt, p, (size_t)(end - p), &why) == -1)
+            return -1;
+        rc = route_format_value(&rt, v);
+        route_wipe(&rt);
+        return rc;
+    }
     if (strcmp(t->name, "users") == 0) {
         const char *c = strchr(p, ':');
         if (c == NULL)
@@ -299,12 +360,55 @@ cdb_value(const struct table *t, const struct row *r, struct sa *v)
     return 0;
 }
 
-int
-table_save(const struct table *t, const char *conf)
+/* Compile t into <conf>/<name>.cdb (mode), atomically.  mailboxes: the
+ * value is a user's Maildir override (or ""), not the table's value. */
+static int
+write_cdb(const struct table *t, const char *conf, const char *name,
+    int mode, int mailboxes)
 {
     char tmp[4096], path[4096];
     struct sa v = SA_INIT(TABLE_LINE_MAX * 2);
     struct cdb_make cm;
+    size_t i;
+    int fd;
+
+    snprintf(tmp, sizeof tmp, "%s/.%s.cdb.tmp.%ld", conf, name,
+        (long)getpid());
+    snprintf(path, sizeof path, "%s/%s.cdb", conf, name);
+    fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd == -1)
+        return -1;
+    if (cdb_make_start(&cm, fd) == -1)
+        goto cdbfail;
+    for (i = 0; i < t->n; i++) {
+        if (mailboxes) {
+            const char *md = strchr(t->rows[i].val, ':');
+            sa_truncate(&v, 0);
+            if (md != NULL && sa_appends(&v, md + 1) == -1)
+                goto cdbfail;
+        } else if (cdb_value(t, &t->rows[i], &v) == -1) {
+            goto cdbfail;
+        }
+        if (cdb_make_add(&cm, t->rows[i].key, (unsigned)strlen(t->rows[i].key),
+                v.s ? v.s : "", (unsigned)v.len)
+            == -1)
+            goto cdbfail;
+    }
+    if (cdb_make_finish(&cm) == -1)
+        goto cdbfail;
+    sa_wipe(&v);
+    return table_commit(conf, tmp, path, fd);
+cdbfail:
+    sa_wipe(&v);
+    close(fd);
+    unlink(tmp);
+    return -1;
+}
+
+int
+table_save(const struct table *t, const char *conf)
+{
+    char tmp[4096], path[4096];
     FILE *f;
     size_t i;
     int fd, secret;
@@ -312,8 +416,7 @@ table_save(const struct table *t, const char *conf)
     /* The text file. */
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", conf, t->name, (long)getpid());
     snprintf(path, sizeof path, "%s/%s", conf, t->name);
-    /* users holds password hashes: its files are not for everyone. */
-    secret = strcmp(t->name, "users") == 0;
+    secret = is_secret(t); /* its files are not for everyone */
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
         secret ? 0600 : 0644);
     if (fd == -1)
@@ -327,6 +430,8 @@ table_save(const struct table *t, const char *conf)
     for (i = 0; i < t->n; i++) {
         if (strcmp(t->name, "domains") == 0)
             fprintf(f, "%s\n", t->rows[i].key);
+        else if (strcmp(t->name, "routes") == 0)
+            fprintf(f, "%s: %s\n", t->rows[i].key, t->rows[i].val);
         else
             fprintf(f, "%s:%s\n", t->rows[i].key, t->rows[i].val);
     }
@@ -337,36 +442,45 @@ table_save(const struct table *t, const char *conf)
     }
     fd = dup(fileno(f));
     fclose(f);
-    if (fd == -1 || commit(conf, tmp, path, fd) == -1)
+    if (fd == -1 || table_commit(conf, tmp, path, fd) == -1)
         return -1;
 
-    /* The cdb. */
-    snprintf(tmp, sizeof tmp, "%s/.%s.cdb.tmp.%ld", conf, t->name,
-        (long)getpid());
-    snprintf(path, sizeof path, "%s/%s.cdb", conf, t->name);
-    fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-        secret ? 0640 : 0644);
-    if (fd == -1)
+    if (write_cdb(t, conf, t->name, secret ? 0640 : 0644, 0) == -1)
         return -1;
-    if (cdb_make_start(&cm, fd) == -1)
-        goto cdbfail;
-    for (i = 0; i < t->n; i++) {
-        if (cdb_value(t, &t->rows[i], &v) == -1)
-            goto cdbfail;
-        if (cdb_make_add(&cm, t->rows[i].key, (unsigned)strlen(t->rows[i].key),
-                v.s ? v.s : "", (unsigned)v.len)
-            == -1)
-            goto cdbfail;
+    /* users also gives mailboxes.cdb: who has a mailbox, and where, for
+     * the programs that must never read a password hash (smtpd,
+     * local-deliver: lib/rcpt.h). */
+    if (strcmp(t->name, "users") == 0)
+        return write_cdb(t, conf, "mailboxes", 0644, 1);
+    return 0;
+}
+
+int
+table_ensure(const char *conf, const char *name, char *err, size_t errlen)
+{
+    char path[4096];
+    struct table t;
+    int e;
+
+    snprintf(path, sizeof path, "%s/%s.cdb", conf, name);
+    if (access(path, F_OK) == 0) {
+        /* users.cdb from before mailboxes.cdb existed: make that too. */
+        snprintf(path, sizeof path, "%s/mailboxes.cdb", conf);
+        if (strcmp(name, "users") != 0 || access(path, F_OK) == 0)
+            return 0;
     }
-    if (cdb_make_finish(&cm) == -1)
-        goto cdbfail;
-    sa_wipe(&v);
-    return commit(conf, tmp, path, fd);
-cdbfail:
-    sa_wipe(&v);
-    close(fd);
-    unlink(tmp);
-    return -1;
+    t.name = name;
+    if (table_load(&t, conf, err, errlen) == -1)
+        return errno == ENOENT || errno == EACCES ? -2 : -1;
+    if (table_save(&t, conf) == -1) {
+        e = errno;
+        snprintf(err, errlen, "cannot write %s/%s: %s", conf, name,
+            strerror(e));
+        table_free(&t);
+        return -2;
+    }
+    table_free(&t);
+    return 1;
 }
 
 void

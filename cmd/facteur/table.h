@@ -5,14 +5,31 @@
  *
  *   domains     one domain a line                 domains.cdb: domain -> ""
  *   users       address:hash[:maildir]           users.cdb: address ->
- *                                                  hash \0 maildir
+ *                                                  hash \0 maildir (0640)
+ *                                                mailboxes.cdb: address ->
+ *                                                  maildir or "" (0644: no
+ *                                                  hash, for smtpd and
+ *                                                  local-deliver)
  *   aliases     address: target, target...       aliases.cdb: address ->
  *               (address "@domain": catch-all)     target \0 target \0 ...
+ *   routes      domain: host:port tls=policy      routes.cdb: domain ->
+ *               [auth=user pass=base64]            host \0 port \0 policy \0
+ *               (domain "*": the smarthost)        user \0 password \0
+ *
+ * The routes format, for remote-send, is lib/route.h's: host as given (a
+ * name or [address literal], no MX lookup), port 465 implicit TLS and
+ * any other STARTTLS, policy none|may|encrypt|verify, auth only with
+ * encrypt or verify; user and password are empty in the cdb without
+ * auth.  The password is base64 in the text file only so that any byte
+ * but NUL and LF survives a line; the cdb holds its bytes.
  *
  * '#' starts a comment line.  Keys are canonical (addr.h, dnsname.h).
  * Both files are replaced by writing a new file, fsync, rename, fsync of
  * the directory, so a service never sees half a table; admin commands
- * take a lock on $FACTEUR_CONF/.lock so two never interleave.
+ * take a lock on $FACTEUR_CONF/.lock so two never interleave.  users and
+ * routes hold secrets (hashes, passwords): their text files are 0600 and
+ * their cdbs 0640 (root's group; the services that read them run as root
+ * or get the group), the others 0644.
  * Limits: TABLE_LINE_MAX bytes a line, TABLE_LINES_MAX lines.
  */
 #ifndef FACTEUR_TABLE_H
@@ -30,8 +47,12 @@ struct row {
     char *val; /* the rest of the line after the separator, as stored */
 };
 
+/* Every table, in the order they are created. */
+#define TABLE_COUNT 4
+extern const char *const table_names[TABLE_COUNT];
+
 struct table {
-    const char *name; /* "domains", "users", "aliases" */
+    const char *name; /* one of table_names */
     struct row *rows;
     size_t n, cap;
 };
@@ -42,7 +63,8 @@ int table_lock(const char *conf);
 /**
  * table_load - read $conf/<name> (a missing file is an empty table).
  * Checks every line; returns 0, or -1 with a message in err (file:line:
- * what is wrong).
+ * what is wrong) and errno EINVAL for a malformed line, else the failed
+ * system call's.
  */
 int table_load(struct table *t, const char *conf, char *err, size_t errlen);
 
@@ -68,7 +90,25 @@ int table_save(const struct table *t, const char *conf);
  */
 int table_targets(const char *val, size_t n, struct sa *list);
 
-/** table_free - release everything (wiping: user rows hold hashes). */
+/**
+ * table_ensure - make sure $conf/<name>.cdb exists: when it does not,
+ * compile it from the text file (a missing text file: both empty).
+ * Returns 1 made, 0 already there, -1 the text file is malformed, -2 it
+ * cannot be read or the files cannot be written; a message in err.
+ */
+int table_ensure(const char *conf, const char *name, char *err,
+    size_t errlen);
+
+/**
+ * table_commit - make a file written on fd (open on tmp, in directory
+ * dir) durable under its final name path: fsync, close, rename, fsync of
+ * dir.  Closes fd and removes tmp on failure.  0, or -1 with errno.
+ */
+int table_commit(const char *dir, const char *tmp, const char *path,
+    int fd);
+
+/** table_free - release everything (wiping: user and route rows hold
+ * secrets). */
 void table_free(struct table *t);
 
 #endif

@@ -3,16 +3,15 @@
  * Usage: local-deliver RECIPIENT < message     (environment: SENDER)
  *
  * The message on fd 0 is in the queue's canonical form (CRLF lines; LF
- * is accepted too).  RECIPIENT is resolved against the tables of
- * $FACTEUR_CONF (see cmd/facteur/table.h), in this order:
- *   1. a user: users.cdb, the address as given;
- *   2. a user with a tag: local+tag@domain -> local@domain, delivered to
- *      the Maildir++ folder .tag when it exists, else the inbox;
- *   3. an alias (aliases.cdb), the address as given, then without +tag;
- *   4. the domain's catch-all alias @domain;
- *   5. for postmaster@ and abuse@ of any local domain, the address in
- *      $FACTEUR_CONF/postmaster (missing: 111, the mail waits).
- * A user's mail goes to the Maildir named in users.cdb, else
+ * is accepted too).  RECIPIENT is resolved by lib/rcpt.h (the same code
+ * smtpd uses at RCPT time) against the tables of $FACTEUR_CONF:
+ * domains.cdb, mailboxes.cdb, aliases.cdb (see cmd/facteur/table.h):
+ * a mailbox (local+tag@domain delivers to local@domain, in the Maildir++
+ * folder .tag when it exists, else the inbox), an alias, the domain's
+ * catch-all @domain, and postmaster@ and abuse@ of every local domain,
+ * which without an entry of their own go to the address in
+ * $FACTEUR_CONF/postmaster (missing: 111, the mail waits).
+ * A mailbox's mail goes to the Maildir named in mailboxes.cdb, else
  * <mailroot>/<domain>/<local>/ (mailroot: $FACTEUR_CONF/mailroot; bytes
  * of the local part other than letters, digits, '+', '-', '_' and inner
  * dots are written %XX, so no address can name a path outside it).  The
@@ -26,6 +25,9 @@
  * user, not a local domain, a mail loop: Delivered-To already names the
  * recipient, malformed address), 111 temporary (a table missing or
  * unreadable, disk full, write error).  One line on stderr says why.
+ * Privileges: started as root, it becomes the mailbox owner first
+ * ($FACTEUR_CONF/mailowner, a name or uid:gid; default facteur-mail when
+ * that user exists), so every Maildir belongs to that one user.
  * Limits: header scan for loops covers the header section only; each
  * read waits at most READ_TIMEOUT.
  * Not yet: SRS for forwards to remote targets, quotas.
@@ -46,16 +48,17 @@
 
 #include "addr.h"
 #include "buf.h"
-#include "cdbq.h"
 #include "conf.h"
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "maildir.h"
+#include "priv.h"
+#include "rcpt.h"
 #include "sa.h"
 #include "sibling.h"
 
 #define READ_TIMEOUT_MS (3600 * 1000)
-#define CDBVAL_MAX 8192
 #define PATH_MAX_LEN 4096
 
 static const char *conf;
@@ -82,73 +85,6 @@ pathf(char *out, size_t len, const char *fmt, ...)
     va_end(ap);
     if (r < 0 || (size_t)r >= len)
         die(EXIT_TEMP, "path too long", NULL);
-}
-
-static void
-conf_path(char *out, size_t len, const char *name)
-{
-    pathf(out, len, "%s/%s", conf, name);
-}
-
-/* Look key up in table name; 1 found (value in v), 0 not found. Any
- * failure to read the table is temporary: never a bounce. */
-static int
-lookup(const char *name, const char *key, struct sa *v)
-{
-    char path[PATH_MAX_LEN];
-    struct cdbq q;
-    int r;
-
-    conf_path(path, sizeof path, name);
-    if (cdbq_open(&q, path) == -1)
-        die(EXIT_TEMP, "cannot open table", path);
-    r = cdbq_find(&q, key, strlen(key), v);
-    cdbq_close(&q);
-    if (r == -1)
-        die(EXIT_TEMP, "cannot read table", path);
-    return r;
-}
-
-/* Encode a local part as one safe path component. */
-static void
-safe_component(const char *s, char *out, size_t outlen)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (; *s && o + 4 < outlen; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '_'
-            || (c == '.' && o > 0)) {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    out[o] = 0;
-}
-
-static void
-mkdir_p(const char *path)
-{
-    char p[PATH_MAX_LEN];
-    size_t i, n = strlen(path);
-
-    if (n >= sizeof p)
-        die(EXIT_TEMP, "path too long", path);
-    memcpy(p, path, n + 1);
-    for (i = 1; i <= n; i++) {
-        if (p[i] == '/' || p[i] == 0) {
-            char c = p[i];
-            p[i] = 0;
-            if (mkdir(p, 0700) == -1 && errno != EEXIST)
-                die(EXIT_TEMP, "cannot create directory", p);
-            p[i] = c;
-        }
-    }
 }
 
 /* Copy the message from fd 0 to fd out, CRLF -> LF.  Returns 0, -1 on a
@@ -245,12 +181,8 @@ deliver_maildir(struct buf *in, const char *maildir, const char *folder,
     }
     if (folder == NULL) {
         pathf(dir, sizeof dir, "%s", maildir);
-        pathf(tmp, sizeof tmp, "%s/tmp", dir);
-        mkdir_p(tmp);
-        pathf(tmp, sizeof tmp, "%s/new", dir);
-        mkdir_p(tmp);
-        pathf(tmp, sizeof tmp, "%s/cur", dir);
-        mkdir_p(tmp);
+        if (maildir_make(dir) == -1)
+            die(EXIT_TEMP, "cannot create the Maildir", dir);
     }
     if (gethostname(host, sizeof host) == -1)
         snprintf(host, sizeof host, "localhost");
@@ -353,13 +285,14 @@ int
 main(int argc, char **argv)
 {
     static unsigned char inmem[65536];
-    char key[ADDR_MAX + 2], base[ADDR_MAX + 2], tagbuf[ADDR_LOCAL_MAX + 1];
-    char maildir[PATH_MAX_LEN], root[PATH_MAX_LEN], comp[ADDR_MAX * 3 + 1];
-    const char *sender = getenv("SENDER"), *tag = NULL, *user = NULL;
-    struct sa v = SA_INIT(CDBVAL_MAX);
+    char maildir[MAILDIR_PATH_MAX];
+    const char *sender = getenv("SENDER");
+    struct sa v = SA_INIT(RCPT_VALUE_MAX);
+    struct rcpt_tables t;
+    struct rcpt_res res;
     struct addr a;
     struct buf in;
-    char *plus;
+    int kind;
 
     log_init("local-deliver");
     signal(SIGPIPE, SIG_IGN);
@@ -368,64 +301,48 @@ main(int argc, char **argv)
         die(EXIT_PERM, "usage: local-deliver recipient < message", NULL);
     if (sender == NULL)
         sender = "";
+    /* Mailboxes belong to one owner ($FACTEUR_CONF/mailowner, default
+     * facteur-mail): never written as root. */
+    if (priv_become("mailowner", "facteur-mail") == -1)
+        die(EXIT_TEMP, "cannot become the mailbox owner", strerror(errno));
     if (addr_parse(argv[1], strlen(argv[1]), 0, &a) == -1)
         die(EXIT_PERM, "malformed recipient", argv[1]);
-    if (!lookup("domains.cdb", a.domain, &v))
+    if (rcpt_open(&t, conf) == -1)
+        die(EXIT_TEMP, "cannot open the tables in", conf);
+    switch (rcpt_local_domain(&t, a.domain)) {
+    case 0:
         die(EXIT_PERM, "not a local domain", a.domain);
+    case -1:
+        die(EXIT_TEMP, "cannot read domains.cdb in", conf);
+    }
     buf_init(&in, 0, inmem, sizeof inmem);
     in.deadline = loop_now() + READ_TIMEOUT_MS;
     check_loop(&in, a.full);
 
-    pathf(key, sizeof key, "%s", a.full);
-    pathf(base, sizeof base, "%s", a.full);
-    plus = strchr(a.local, '+');
-    if (plus != NULL && plus != a.local && a.local[0] != '"') {
-        pathf(tagbuf, sizeof tagbuf, "%s", plus + 1);
-        pathf(base, sizeof base, "%.*s@%s", (int)(plus - a.local), a.local,
-            a.domain);
-        tag = tagbuf;
-    }
-    if (lookup("users.cdb", key, &v))
-        user = key; /* the address itself, + and all: no folder */
-    else if (tag != NULL && lookup("users.cdb", base, &v))
-        user = base;
-    if (user != NULL) {
-        const char *md = v.s + strlen(v.s) + 1; /* value: hash \0 maildir */
-        if (md < v.s + v.len && md[0] == '/') {
-            pathf(maildir, sizeof maildir, "%s", md);
-        } else {
-            const char *at = strrchr(user, '@');
-            char lp[ADDR_MAX + 1];
-            if (conf_line("mailroot", root, sizeof root) != 1)
-                die(EXIT_TEMP, "cannot read $FACTEUR_CONF/mailroot", NULL);
-            if (root[0] != '/')
-                die(EXIT_TEMP, "mailroot is not an absolute path", root);
-            memcpy(lp, user, (size_t)(at - user));
-            lp[at - user] = 0;
-            safe_component(lp, comp, sizeof comp);
-            pathf(maildir, sizeof maildir, "%s/%s/%s", root, at + 1, comp);
-        }
+    kind = rcpt_resolve(&t, &a, &res, &v);
+    rcpt_close(&t);
+    if (kind == -1)
+        die(EXIT_TEMP, "cannot read the tables in", conf);
+    if (kind == RCPT_MAILBOX) {
+        const char *tag = res.tag[0] ? res.tag : NULL;
+        if (maildir_path(res.key, v.s ? v.s : "", maildir, sizeof maildir)
+            == -1)
+            die(EXIT_TEMP, "no Maildir: $FACTEUR_CONF/mailroot must be an "
+                           "absolute path, for", res.key);
         /* A tag names a folder only if it is a plain name. */
-        if (user == key || (tag != NULL && (tag[0] == 0 || tag[0] == '.'
-                                || strpbrk(tag, "/\\\"") != NULL)))
+        if (tag != NULL && (tag[0] == '.' || strpbrk(tag, "/\\\"") != NULL))
             tag = NULL;
         deliver_maildir(&in, maildir, tag, sender, a.full);
         sa_wipe(&v);
         return EXIT_OK;
     }
-    if (lookup("aliases.cdb", key, &v)
-        || (tag != NULL && lookup("aliases.cdb", base, &v))) {
-        forward(&in, argv[0], &v, sender, a.full);
-    }
-    pathf(key, sizeof key, "@%s", a.domain);
-    if (lookup("aliases.cdb", key, &v))
+    if (kind == RCPT_ALIAS)
         forward(&in, argv[0], &v, sender, a.full);
     /* RFC 5321 4.5.1 (and RFC 2142 for abuse@): these always exist.
      * Without a user or alias of their own they go to the address in
      * $FACTEUR_CONF/postmaster; without that, the mail waits (111) for
      * the admin rather than bounce. */
-    if (strcasecmp(a.local, "postmaster") == 0
-        || strcasecmp(a.local, "abuse") == 0) {
+    if (kind == RCPT_POSTMASTER) {
         char pm[ADDR_MAX + 2];
         struct addr pa;
         if (conf_line("postmaster", pm, sizeof pm) != 1

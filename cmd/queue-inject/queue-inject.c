@@ -51,9 +51,9 @@
 #include "hdraddr.h"
 #include "log.h"
 #include "loop.h"
+#include "maildate.h"
 #include "queue.h"
 
-#define SIZELIMIT_DEFAULT 52428800ULL
 #define READ_TIMEOUT_MS (3600 * 1000)
 #define CONF_LINE_MAX 4096
 /* -t reads the header section into memory: its cap, and a line's. */
@@ -79,18 +79,11 @@ fail(enum fail kind, const char *fmt, const char *arg)
 static uint64_t
 size_limit(void)
 {
-    char line[64], *end;
-    unsigned long long v;
-    int r = conf_line("sizelimit", line, sizeof line);
+    uint64_t v;
 
-    if (r == 0)
-        return SIZELIMIT_DEFAULT;
-    if (r == -1)
-        fail(F_CONF, "cannot read sizelimit", NULL);
-    errno = 0;
-    v = strtoull(line, &end, 10);
-    if (errno || end == line || *end != 0 || v == 0)
-        fail(F_CONF, "malformed sizelimit: %s", line);
+    if (conf_sizelimit(&v) == -1)
+        fail(F_CONF, "cannot read $FACTEUR_CONF/sizelimit (a positive number "
+                     "of bytes)", NULL);
     return v;
 }
 
@@ -99,13 +92,9 @@ default_sender(struct addr *a)
 {
     char host[256], addr[2 * ADDR_MAX];
     struct passwd *pw = getpwuid(getuid());
-    int r = conf_line("hostname", host, sizeof host);
 
-    if (r == -1)
-        fail(F_CONF, "cannot read hostname", NULL);
-    if (r == 0 && gethostname(host, sizeof host) == -1)
-        fail(F_CONF, "no host name", NULL);
-    host[sizeof host - 1] = 0;
+    if (conf_hostname(host, sizeof host) == -1)
+        fail(F_CONF, "no valid host name ($FACTEUR_CONF/hostname)", NULL);
     if (pw == NULL)
         fail(F_CONF, "invoking user unknown: use -f", NULL);
     snprintf(addr, sizeof addr, "%s@%s", pw->pw_name, host);
@@ -258,7 +247,6 @@ main(int argc, char **argv)
     struct buf rb, wb;
     uint64_t limit;
     time_t now = time(NULL);
-    struct tm tm;
     ssize_t r;
     size_t n;
     int opt;
@@ -308,8 +296,7 @@ main(int argc, char **argv)
         fail(F_WRITE, "cannot create a queue file", NULL);
 
     buf_init(&wb, m.fd, wmem, sizeof wmem);
-    localtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
+    maildate(date, sizeof date, now);
     snprintf(hdr, sizeof hdr,
         "Received: (facteur queue-inject invoked by uid %lu);\r\n\t%s\r\n",
         (unsigned long)getuid(), date);

@@ -19,27 +19,34 @@
 #include "buf.h"
 #include "dsn.h"
 #include "log.h"
+#include "maildate.h"
 #include "sa.h"
 #include "sibling.h"
 
 #define HEADER_MAX 65536
 
-/* The status code: a leading "4.x.y" or "5.x.y" of the reason, with the
- * class forced to 5 (this is a final failure), else 5.0.0. */
+/* The status code of a reason, with the class forced to cls (5 for a
+ * failure, 4 for a delay), else cls.0.0. */
 static void
-status_of(const char *reason, char *out, size_t len)
+status_of(const char *reason, unsigned cls, char *out, size_t len)
 {
-    const char *p = reason;
+    const char *p;
     unsigned a, b, c;
     int n = 0;
 
-    while (*p && (*p < '0' || *p > '9'))
-        p++;
-    if (sscanf(p, "%1u.%3u.%3u%n", &a, &b, &c, &n) == 3 && n > 0
-        && (a == 4 || a == 5))
-        snprintf(out, len, "5.%u.%u", b, c);
-    else
-        snprintf(out, len, "5.0.0");
+    /* The first enhanced status code (RFC 3463: class.subject.detail) at
+     * the start of a word: "... said: 550 5.1.1 no such user". */
+    for (p = reason; *p; p++) {
+        if ((p != reason && p[-1] != ' ') || (*p != '2' && *p != '4'
+                && *p != '5') || p[1] != '.')
+            continue;
+        if (sscanf(p, "%1u.%3u.%3u%n", &a, &b, &c, &n) == 3 && n > 0
+            && (p[n] == 0 || p[n] == ' ')) {
+            snprintf(out, len, "%u.%u.%u", cls, b, c);
+            return;
+        }
+    }
+    snprintf(out, len, "%u.0.0", cls);
 }
 
 /* The original header section, CRLF lines, up to HEADER_MAX. */
@@ -66,16 +73,20 @@ original_header(int messfd, const char *id, struct sa *out)
 
 int
 dsn_send(const char *argv0, int messfd, const char *id,
-    const struct qinfo *q, const char *host)
+    const struct qinfo *q, const char *host, enum dsn_kind kind,
+    int64_t until)
 {
+    const char want = kind == DSN_DELAYED ? R_PENDING : R_FAILED;
+    char udate[MAILDATE_MAX];
     struct sa m = SA_INIT(HEADER_MAX + 1048576), hdr = SA_INIT(HEADER_MAX + 8192);
     char qi[4096], line[1024], date[64], to[300], st[16];
     time_t now = time(NULL);
-    struct tm tm;
     size_t i, nfail = 0, npm = 0;
     int p[2], status;
     pid_t pid;
 
+    if (kind == DSN_DELAYED && q->sender[0] == 0)
+        return 0; /* no warnings about bounces */
     if (q->sender[0]) {
         snprintf(to, sizeof to, "%s", q->sender);
     } else {
@@ -90,26 +101,31 @@ dsn_send(const char *argv0, int messfd, const char *id,
             return 0;
         }
     }
-    localtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
+    maildate(date, sizeof date, now);
     snprintf(line, sizeof line,
         "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
-        "To: <%s>\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        "Date: %s\r\nMessage-ID: <%s.dsn@%s>\r\nAuto-Submitted: auto-replied\r\n"
+        "To: <%s>\r\nSubject: %s\r\n"
+        "Date: %s\r\nMessage-ID: <%s.%s@%s>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
         "MIME-Version: 1.0\r\n"
         "Content-Type: multipart/report; report-type=delivery-status;\r\n"
         "\tboundary=\"%s/%s\"\r\n\r\n",
-        host, to, date, id, host, id, host);
+        host, to, kind == DSN_DELAYED ? "Delayed Mail (still being retried)"
+                                      : "Undelivered Mail Returned to Sender",
+        date, id, kind == DSN_DELAYED ? "delay" : "dsn", host, id, host);
     sa_appends(&m, line);
     snprintf(line, sizeof line,
         "--%s/%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
-        "This is the mail system at host %s.\r\n\r\n"
-        "Your message could not be delivered to the recipients below.\r\n"
-        "\r\n",
-        id, host, host);
+        "This is the mail system at host %s.\r\n\r\n%s\r\n\r\n",
+        id, host, host,
+        kind == DSN_DELAYED
+            ? "Your message has not been delivered yet to the recipients "
+              "below.\r\nThis is only a warning: the mail system keeps "
+              "trying, and will\r\ntell you if it gives up."
+            : "Your message could not be delivered to the recipients below.");
     sa_appends(&m, line);
     for (i = 0; i < q->n; i++)
-        if (q->r[i].state == 'F') {
+        if (q->r[i].state == want) {
             snprintf(line, sizeof line, "<%s>: %s\r\n", q->r[i].addr,
                 q->r[i].reason);
             sa_appends(&m, line);
@@ -119,13 +135,18 @@ dsn_send(const char *argv0, int messfd, const char *id,
         "Reporting-MTA: dns; %s\r\n",
         id, host, host);
     sa_appends(&m, line);
+    maildate(udate, sizeof udate, (time_t)until);
     for (i = 0; i < q->n; i++)
-        if (q->r[i].state == 'F') {
-            status_of(q->r[i].reason, st, sizeof st);
+        if (q->r[i].state == want) {
+            status_of(q->r[i].reason, kind == DSN_DELAYED ? 4 : 5, st,
+                sizeof st);
             snprintf(line, sizeof line,
-                "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\n"
-                "Status: %s\r\nDiagnostic-Code: x-facteur; %s\r\n",
-                q->r[i].addr, st, q->r[i].reason);
+                "\r\nFinal-Recipient: rfc822; %s\r\nAction: %s\r\n"
+                "Status: %s\r\nDiagnostic-Code: x-facteur; %s\r\n%s%s%s",
+                q->r[i].addr, kind == DSN_DELAYED ? "delayed" : "failed", st,
+                q->r[i].reason, kind == DSN_DELAYED ? "Will-Retry-Until: " : "",
+                kind == DSN_DELAYED ? udate : "",
+                kind == DSN_DELAYED ? "\r\n" : "");
             sa_appends(&m, line);
         }
     snprintf(line, sizeof line,
@@ -169,6 +190,7 @@ dsn_send(const char *argv0, int messfd, const char *id,
         log_warn("cannot queue the report id=%s to=%s", id, to);
         return -1;
     }
-    log_info("bounce id=%s to=<%s>", id, to);
+    log_info("%s id=%s to=<%s>", kind == DSN_DELAYED ? "delay-warning"
+                                                    : "bounce", id, to);
     return 0;
 }

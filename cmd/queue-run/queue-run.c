@@ -4,7 +4,8 @@
  *
  * Reads $FACTEUR_CONF/queuedir (the queue, see lib/queue.h),
  * domains.cdb (which recipients are local), hostname, queuelifetime
- * (seconds; default 432000, five days).
+ * (seconds; default 432000, five days), delaywarning (seconds; default
+ * 14400, four hours; 0: never).
  *
  * Loop: new messages are taken from todo/ as soon as inotify reports
  * them.  The envelope in todo/<id> is the message's state until a result
@@ -13,14 +14,19 @@
  * at the first try costs no state write at all.  Every pending recipient of a message due
  * is delivered: local ones by local-deliver (a sibling program, message
  * on fd 0, SENDER in the environment, its one-line reason on stderr),
- * LOCAL_MAX at a time; remote ones stay pending with a clear reason until
- * remote-send exists.  Each result is recorded in info/<id> at once
- * (delivered, failed for good, or still pending with the reason).  A
+ * LOCAL_MAX at a time; remote ones by remote-send, one process for the
+ * recipients of a message at one domain (REMOTE_RCPTS_MAX at most, its
+ * report on stdout: lib/rreport.h), REMOTE_MAX at a time and
+ * REMOTE_PER_DOMAIN to one domain.  Each result is recorded in info/<id>
+ * at once (delivered, failed for good, or still pending with the
+ * reason).  A
  * message with pending recipients is retried after a backoff (BACKOFF_MIN
  * doubling to BACKOFF_MAX) until queuelifetime, then they fail.  Failed
  * recipients get one RFC 3464 report to the sender through queue-inject;
  * none for the null sender, whose failures go to postmaster as a double
- * bounce (a failed double bounce is dropped).  A message with nothing
+ * bounce (a failed double bounce is dropped).  A message still pending
+ * after delaywarning gets one RFC 3464 warning (Action: delayed) to its
+ * sender, never to <>.  A message with nothing
  * pending is removed (info, then mess).
  * Crash safety: the state on disk is always the last one recorded; a
  * delivery whose result was not recorded is made again (at least once).
@@ -54,14 +60,21 @@
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "limits.h"
 #include "qinfo.h"
+#include "rreport.h"
 #include "queue.h"
 #include "sibling.h"
 
 #define LOCAL_MAX 10
+#define REMOTE_MAX 20          /* remote-send processes at once */
+#define REMOTE_PER_DOMAIN 4    /* ... to one destination domain */
+#define REMOTE_RCPTS_MAX 100   /* recipients a remote-send */
+#define JOBS_MAX (LOCAL_MAX + REMOTE_MAX)
 #define BACKOFF_MIN 60
 #define BACKOFF_MAX (4 * 3600)
 #define LIFETIME_DEFAULT 432000
+#define DELAYWARN_DEFAULT 14400
 #define DELIVERY_TIMEOUT 3600
 #define MESSAGES_MAX 100000
 #define REASON_READ_MAX 1024
@@ -72,13 +85,18 @@ struct msg {
     int in_todo; /* no info/ file yet: todo/<id> is the durable state */
 };
 
+/* A running delivery: local-deliver for one recipient (its reason on
+ * stderr), or remote-send for the recipients of one domain (its report on
+ * stdout, lib/rreport.h). */
 struct job {
     pid_t pid;
     struct msg *m;
-    size_t r;
-    int errfd;
-    char err[REASON_READ_MAX];
-    size_t errlen;
+    int remote;
+    size_t r;                  /* local: the recipient */
+    size_t *rs, nr;            /* remote: the recipients */
+    char domain[DNSNAME_MAX + 3];
+    int outfd;                 /* the pipe read while it runs */
+    struct sa out;             /* what came on it (capped) */
     int64_t deadline;
 };
 
@@ -87,8 +105,9 @@ static char qdir[4096], hostname[256];
 static int qfd, infofd, todofd, messfd, tmpfd;
 static struct msg **msgs;
 static size_t nmsgs;
-static struct job jobs[LOCAL_MAX];
+static struct job jobs[JOBS_MAX];
 static int64_t lifetime = LIFETIME_DEFAULT;
+static int64_t delaywarn = DELAYWARN_DEFAULT;
 static int stopping;
 static int todo_changed = 1; /* inotify saw something (start: look) */
 
@@ -258,15 +277,29 @@ is_local(struct cdbq *q, const char *addr)
     return r;
 }
 
+/* A free job slot of the kind, and room under the per-domain limit for
+ * a remote one (domain may be NULL for local); the slot, or -1. */
 static int
-free_slot(void)
+free_slot(int remote, const char *domain)
 {
-    int i;
+    int i, used = 0, same = 0, slot = -1;
 
-    for (i = 0; i < LOCAL_MAX; i++)
-        if (jobs[i].pid <= 0)
-            return 1;
-    return 0;
+    for (i = 0; i < JOBS_MAX; i++) {
+        if (jobs[i].pid <= 0) {
+            if (slot == -1)
+                slot = i;
+            continue;
+        }
+        if (jobs[i].remote != remote)
+            continue;
+        used++;
+        same += remote && domain && strcmp(jobs[i].domain, domain) == 0;
+    }
+    if (used >= (remote ? REMOTE_MAX : LOCAL_MAX) || slot == -1)
+        return -1;
+    if (remote && same >= REMOTE_PER_DOMAIN)
+        return -1;
+    return slot;
 }
 
 static int
@@ -296,7 +329,7 @@ running(const struct msg *m)
 {
     size_t i;
 
-    for (i = 0; i < LOCAL_MAX; i++)
+    for (i = 0; i < JOBS_MAX; i++)
         if (jobs[i].pid > 0 && jobs[i].m == m)
             return 1;
     return 0;
@@ -313,7 +346,8 @@ finish(struct msg *m)
     for (i = 0; i < m->q.n; i++)
         failed += m->q.r[i].state == R_FAILED;
     if (failed && !m->q.bounced) {
-        if (dsn_send(argv0, messfd, m->id, &m->q, hostname) == -1)
+        if (dsn_send(argv0, messfd, m->id, &m->q, hostname, DSN_FAILED, 0)
+            == -1)
             return 0; /* retried with the next round */
         m->q.bounced = 1;
         if (save(m) == -1)
@@ -347,54 +381,110 @@ backoff(unsigned tries)
     return b > BACKOFF_MAX ? BACKOFF_MAX : b;
 }
 
-static void
-start_local(struct msg *m, size_t r)
+/* Fork prog with args: the message on fd 0, SENDER set, fd (1 or 2)
+ * to a pipe the job reads.  0, or -1. */
+static int
+spawn(struct job *jb, struct msg *m, const char *prog, char **args,
+    int tofd)
 {
-    char ld[4096], env[ADDR_MAX + 8];
-    int errp[2], mfd, slot;
+    char env[ADDR_MAX + 8];
+    int p[2], mfd;
     pid_t pid;
 
-    for (slot = 0; slot < LOCAL_MAX && jobs[slot].pid > 0; slot++)
-        ;
-    if (slot == LOCAL_MAX)
-        return;
-    if (sibling_path(argv0, "local-deliver", ld, sizeof ld) == -1)
-        return;
     mfd = openat(messfd, m->id, O_RDONLY | O_CLOEXEC);
     if (mfd == -1) {
         log_warn("message file missing id=%s", m->id);
-        return;
+        return -1;
     }
-    if (pipe(errp) == -1) {
+    if (pipe_cloexec(p) == -1) {
         close(mfd);
-        return;
+        return -1;
     }
     snprintf(env, sizeof env, "SENDER=%s", m->q.sender);
     pid = fork();
     if (pid == 0) {
-        char *args[] = { ld, m->q.r[r].addr, NULL };
-        dup2(mfd, 0);
-        dup2(errp[1], 2);
+        if (dup2(mfd, 0) == -1 || dup2(p[1], tofd) == -1)
+            _exit(EXIT_TEMP);
         putenv(env);
         selfpipe_close();
-        execv(ld, args);
+        execv(prog, args); /* argv, never a shell */
         _exit(EXIT_TEMP);
     }
     close(mfd);
-    close(errp[1]);
+    close(p[1]);
     if (pid == -1) {
-        close(errp[0]);
+        close(p[0]);
+        return -1;
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    jb->pid = pid;
+    jb->m = m;
+    jb->outfd = p[0];
+    jb->out = (struct sa)SA_INIT(jb->remote ? RREPORT_MAX : REASON_READ_MAX);
+    jb->deadline = loop_now() + DELIVERY_TIMEOUT * 1000;
+    return 0;
+}
+
+static void
+start_local(struct msg *m, size_t r, int slot)
+{
+    char ld[4096];
+    char *args[3];
+    struct job *jb = &jobs[slot];
+
+    if (sibling_path(argv0, "local-deliver", ld, sizeof ld) == -1)
+        return;
+    args[0] = ld;
+    args[1] = m->q.r[r].addr;
+    args[2] = NULL;
+    jb->remote = 0;
+    jb->r = r;
+    jb->nr = 0;
+    jb->rs = NULL;
+    if (spawn(jb, m, ld, args, 2) == 0)
+        m->q.r[r].busy = 1;
+}
+
+/* remote-send for the pending recipients of m at domain (from first on). */
+static void
+start_remote(struct msg *m, const char *domain, size_t first, int slot)
+{
+    char rs[4096];
+    char **args;
+    struct job *jb = &jobs[slot];
+    size_t j, n = 0;
+
+    if (sibling_path(argv0, "remote-send", rs, sizeof rs) == -1)
+        return;
+    args = calloc(REMOTE_RCPTS_MAX + 3, sizeof *args);
+    jb->rs = calloc(REMOTE_RCPTS_MAX, sizeof *jb->rs);
+    if (args == NULL || jb->rs == NULL) {
+        free(args);
+        free(jb->rs);
+        jb->rs = NULL;
         return;
     }
-    fcntl(errp[0], F_SETFL, O_NONBLOCK);
-    fcntl(errp[0], F_SETFD, FD_CLOEXEC); /* not for the next children */
-    jobs[slot].pid = pid;
-    jobs[slot].m = m;
-    jobs[slot].r = r;
-    jobs[slot].errfd = errp[0];
-    jobs[slot].errlen = 0;
-    jobs[slot].deadline = loop_now() + DELIVERY_TIMEOUT * 1000;
-    m->q.r[r].busy = 1;
+    args[0] = rs;
+    args[1] = (char *)domain;
+    for (j = first; j < m->q.n && n < REMOTE_RCPTS_MAX; j++) {
+        struct qrcpt *r = &m->q.r[j];
+        if (r->state != R_PENDING || r->busy
+            || strcmp(strrchr(r->addr, '@') + 1, domain) != 0)
+            continue;
+        args[2 + n] = r->addr;
+        jb->rs[n++] = j;
+    }
+    jb->remote = 1;
+    jb->nr = n;
+    snprintf(jb->domain, sizeof jb->domain, "%s", domain);
+    if (spawn(jb, m, rs, args, 1) == 0) {
+        for (j = 0; j < n; j++)
+            m->q.r[jb->rs[j]].busy = 1;
+    } else {
+        free(jb->rs);
+        jb->rs = NULL;
+    }
+    free(args);
 }
 
 /* Start what is due; returns the next time something will be due. */
@@ -428,6 +518,15 @@ schedule(void)
             log_info("expired id=%s", m->id);
             save(m);
         }
+        /* One warning when a message is still pending after delaywarn;
+         * a failure to queue it is retried at the next pass. */
+        if (pending(m) && !m->q.warned && delaywarn > 0
+            && now >= m->q.created + delaywarn
+            && dsn_send(argv0, messfd, m->id, &m->q, hostname, DSN_DELAYED,
+                   m->q.created + lifetime) == 0) {
+            m->q.warned = 1;
+            save(m);
+        }
         if (!pending(m)) {
             if (finish(m))
                 i--; /* msgs[i] now holds another message: look at it */
@@ -447,17 +546,25 @@ schedule(void)
                 continue;
             loc = is_local(&dq, r->addr);
             if (loc == 1) {
-                if (!free_slot()) {
+                int slot = free_slot(0, NULL);
+                if (slot == -1) {
                     waiting = 1;
                     continue;
                 }
-                start_local(m, j);
+                start_local(m, j, slot);
                 if (!r->busy)
-                    waiting = 1; /* no free slot now */
+                    waiting = 1; /* it could not start now */
             } else if (loc == 0) {
-                static const char why[] = "remote delivery is not "
-                                          "available yet (no remote-send)";
-                qinfo_reason(r, why, sizeof why - 1);
+                /* One remote-send for all of this domain's recipients. */
+                const char *dom = strrchr(r->addr, '@') + 1;
+                int slot = free_slot(1, dom);
+                if (slot == -1) {
+                    waiting = 1;
+                    continue;
+                }
+                start_remote(m, dom, j, slot);
+                if (!r->busy)
+                    waiting = 1;
             } else {
                 static const char why[] = "cannot read domains.cdb";
                 qinfo_reason(r, why, sizeof why - 1);
@@ -471,32 +578,36 @@ schedule(void)
         }
         if (waiting && (next == -1 || now + 1 < next))
             next = now + 1;
-        if (!free_slot())
+        if (free_slot(0, NULL) == -1 && free_slot(1, NULL) == -1)
             break; /* a finished delivery wakes the loop again */
     }
     cdbq_close(&dq);
     return next;
 }
 
+/* Read what the job's pipe holds now; beyond its cap it is dropped (the
+ * child must never block on a full pipe). */
 static void
-job_done(struct job *jb, int st)
+drain(struct job *jb)
+{
+    char b[4096];
+    ssize_t r;
+
+    while ((r = read(jb->outfd, b, sizeof b)) > 0)
+        (void)sa_append(&jb->out, b, (size_t)r);
+}
+
+static void
+result_local(struct job *jb, int st)
 {
     struct msg *m = jb->m;
     struct qrcpt *r = &m->q.r[jb->r];
-    ssize_t n;
     char *line;
 
-    while (jb->errlen < sizeof jb->err - 1
-        && (n = read(jb->errfd, jb->err + jb->errlen,
-                sizeof jb->err - 1 - jb->errlen))
-            > 0)
-        jb->errlen += (size_t)n;
-    close(jb->errfd);
-    jb->err[jb->errlen] = 0;
     /* The reason: the last line, without "prog: level: sid ". */
-    line = jb->err;
-    while (jb->errlen > 0 && jb->err[jb->errlen - 1] == '\n')
-        jb->err[--jb->errlen] = 0;
+    line = jb->out.s ? jb->out.s : (char *)"";
+    while (jb->out.len > 0 && line[jb->out.len - 1] == '\n')
+        line[--jb->out.len] = 0;
     if (strrchr(line, '\n'))
         line = strrchr(line, '\n') + 1;
     {
@@ -520,6 +631,65 @@ job_done(struct job *jb, int st)
         log_info("deferred id=%s to=%s reason=\"%s\"", m->id, r->addr,
             r->reason);
     }
+}
+
+/* remote-send's report: one result per recipient.  Anything missing or
+ * malformed, or a crash, is "try again later": never lost, never a false
+ * success. */
+static void
+result_remote(struct job *jb, int st)
+{
+    struct msg *m = jb->m;
+    struct rresult *res = calloc(jb->nr ? jb->nr : 1, sizeof *res);
+    struct rresult msgres;
+    int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    size_t i;
+
+    if (res != NULL && ok
+        && rreport_parse(jb->out.s ? jb->out.s : "", jb->out.len, res, jb->nr,
+               &msgres) == -1)
+        log_warn("malformed report from remote-send id=%s", m->id);
+    for (i = 0; i < jb->nr; i++) {
+        struct qrcpt *r = &m->q.r[jb->rs[i]];
+        char code = res != NULL && ok ? res[i].code : 0;
+        const char *text = code ? res[i].text
+            : "remote-send failed: no result, try again";
+        r->busy = 0;
+        if (code == 'A') {
+            r->state = R_DONE;
+            r->reason[0] = 0;
+            log_info("delivered id=%s to=%s remote=\"%s\"", m->id, r->addr,
+                text);
+        } else if (code == 'P') {
+            r->state = R_FAILED;
+            qinfo_reason(r, text, strlen(text));
+            log_info("failed id=%s to=%s reason=\"%s\"", m->id, r->addr,
+                r->reason);
+        } else {
+            qinfo_reason(r, text, strlen(text));
+            log_info("deferred id=%s to=%s reason=\"%s\"", m->id, r->addr,
+                r->reason);
+        }
+    }
+    free(res);
+}
+
+static void
+job_done(struct job *jb, int st)
+{
+    struct msg *m = jb->m;
+
+    drain(jb);
+    close(jb->outfd);
+    (void)sa_appendc(&jb->out, 0); /* a C string (may be cut) */
+    jb->out.len--;
+    if (jb->remote)
+        result_remote(jb, st);
+    else
+        result_local(jb, st);
+    sa_free(&jb->out);
+    free(jb->rs);
+    jb->rs = NULL;
     jb->pid = 0;
     if (!running(m) && pending(m)) {
         m->q.tries++;
@@ -538,7 +708,7 @@ reap(void)
     pid_t pid;
 
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-        for (i = 0; i < LOCAL_MAX; i++)
+        for (i = 0; i < JOBS_MAX; i++)
             if (jobs[i].pid == pid)
                 job_done(&jobs[i], st);
 }
@@ -597,11 +767,12 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (conf_line("queuedir", qdir, sizeof qdir) != 1)
         log_die(EXIT_TEMP, "no queue configured ($FACTEUR_CONF/queuedir)");
-    if (conf_line("hostname", hostname, sizeof hostname) != 1
-        && gethostname(hostname, sizeof hostname) == -1)
+    if (conf_hostname(hostname, sizeof hostname) == -1)
         snprintf(hostname, sizeof hostname, "localhost");
     if (conf_line("queuelifetime", line, sizeof line) == 1)
         lifetime = atol(line) > 0 ? atol(line) : LIFETIME_DEFAULT;
+    if (conf_line("delaywarning", line, sizeof line) == 1)
+        delaywarn = atol(line) >= 0 ? atol(line) : DELAYWARN_DEFAULT;
     qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (qfd == -1)
         log_die(EXIT_TEMP, "cannot open queue=%s error=%s", qdir,
@@ -631,7 +802,7 @@ main(int argc, char **argv)
     load_info();
     log_info("start queue=%s messages=%zu", qdir, nmsgs);
     for (;;) {
-        struct pollfd pf[2 + LOCAL_MAX];
+        struct pollfd pf[2 + JOBS_MAX];
         nfds_t n = 2;
         int64_t next, deadline;
 
@@ -649,25 +820,25 @@ main(int argc, char **argv)
             next = schedule();
         } else {
             next = -1;
-            for (i = 0; i < LOCAL_MAX && jobs[i].pid <= 0; i++)
+            for (i = 0; i < JOBS_MAX && jobs[i].pid <= 0; i++)
                 ;
-            if (i == LOCAL_MAX) {
+            if (i == JOBS_MAX) {
                 log_info("stop");
                 return EXIT_OK;
             }
         }
         deadline = next == -1 ? -1 : loop_now()
                 + (next - (int64_t)time(NULL)) * 1000 + 50;
-        for (i = 0; i < LOCAL_MAX; i++)
+        for (i = 0; i < JOBS_MAX; i++)
             if (jobs[i].pid > 0 && (deadline == -1 || jobs[i].deadline < deadline))
                 deadline = jobs[i].deadline;
         pf[0].fd = sp;
         pf[0].events = POLLIN;
         pf[1].fd = ino;
         pf[1].events = POLLIN;
-        for (i = 0; i < LOCAL_MAX; i++)
+        for (i = 0; i < JOBS_MAX; i++)
             if (jobs[i].pid > 0) {
-                pf[n].fd = jobs[i].errfd;
+                pf[n].fd = jobs[i].outfd;
                 pf[n].events = POLLIN;
                 n++;
             }
@@ -678,15 +849,10 @@ main(int argc, char **argv)
             while (read(ino, evbuf, sizeof evbuf) > 0)
                 todo_changed = 1;
         }
-        /* Keep the children's stderr pipes drained into their buffers. */
-        for (i = 0; i < LOCAL_MAX; i++)
+        /* Keep the children's pipes drained into their buffers. */
+        for (i = 0; i < JOBS_MAX; i++)
             if (jobs[i].pid > 0) {
-                ssize_t r;
-                while (jobs[i].errlen < sizeof jobs[i].err - 1
-                    && (r = read(jobs[i].errfd, jobs[i].err + jobs[i].errlen,
-                            sizeof jobs[i].err - 1 - jobs[i].errlen))
-                        > 0)
-                    jobs[i].errlen += (size_t)r;
+                drain(&jobs[i]);
                 if (loop_now() > jobs[i].deadline)
                     kill(jobs[i].pid, SIGKILL);
             }

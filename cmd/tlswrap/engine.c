@@ -27,6 +27,7 @@
 #include "tlsfacts.h"
 #include "tlshello.h"
 #include "tlskey.h"
+#include "tlsnames.h"
 #include "tlswrap.h"
 
 /* ChaCha20 first unless the CPU does AES (AES-NI makes GCM faster). */
@@ -55,35 +56,6 @@ const uint16_t tlswrap_suites[] = {
     BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 };
 const size_t tlswrap_nsuites = sizeof tlswrap_suites / sizeof tlswrap_suites[0];
-
-static const struct {
-    uint16_t id;
-    const char *name;
-} suite_names[] = {
-    { BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        "ECDHE-ECDSA-CHACHA20-POLY1305" },
-    { BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        "ECDHE-ECDSA-AES128-GCM-SHA256" },
-    { BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        "ECDHE-ECDSA-AES256-GCM-SHA384" },
-    { BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        "ECDHE-RSA-CHACHA20-POLY1305" },
-    { BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        "ECDHE-RSA-AES128-GCM-SHA256" },
-    { BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        "ECDHE-RSA-AES256-GCM-SHA384" },
-};
-
-static const char *
-suite_name(unsigned id)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
-        if (suite_names[i].id == id)
-            return suite_names[i].name;
-    return "unknown";
-}
 
 struct policy {
     const br_ssl_server_policy_class *vtable;
@@ -360,7 +332,7 @@ handshake_done(struct conn *c, struct engine *e)
         c->sni[0] = 0;
     memset(&f, 0, sizeof f);
     tlsfacts_add(&f, "SSL_PROTOCOL", "TLSv1.2");
-    tlsfacts_add(&f, "SSL_CIPHER", suite_name(sp.cipher_suite));
+    tlsfacts_add(&f, "SSL_CIPHER", tls_suite_name(sp.cipher_suite));
     if (c->sni[0])
         tlsfacts_add(&f, "SSL_TLS_SNI_SERVERNAME", c->sni);
     tlsfacts_add(&f, "SSL_SESSION_RESUMED", c->resumed ? "1" : "0");
@@ -620,7 +592,7 @@ engine_run(struct engine *e)
         br_ssl_engine_get_session_parameters(&c.sc.eng, &sp);
         log_info("done peer=%s sni=%s proto=TLSv1.2 cipher=%s resumed=%s "
                  "in=%llu out=%llu hs_cpu_us=%lld result=%s",
-            e->peer, c.sni[0] ? c.sni : "-", suite_name(sp.cipher_suite),
+            e->peer, c.sni[0] ? c.sni : "-", tls_suite_name(sp.cipher_suite),
             c.resumed ? "yes" : "no", (unsigned long long)c.bytes_in,
             (unsigned long long)c.bytes_out, (long long)c.hs_cpu,
             c.result ? c.result : "ok");

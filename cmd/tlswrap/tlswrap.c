@@ -53,6 +53,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "conninfo.h"
 #include "exitcode.h"
@@ -157,18 +158,6 @@ set_nonblock(int fd)
 
     if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
         log_die(EXIT_TEMP, "fcntl failed error=%s", strerror(errno));
-}
-
-/* pipe(2) with both ends close-on-exec (pipe2 is not POSIX.1-2008). */
-static int
-pipe_cloexec(int p[2])
-{
-    if (pipe(p) == -1)
-        return -1;
-    if (fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1
-        || fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1)
-        return -1;
-    return 0;
 }
 
 static void

@@ -39,12 +39,12 @@ check "inetd-style fds with STARTTLS" \
     contains "$T/out" "250-SSL_PROTOCOL=TLSv1.2"
 
 # Unit files: verified as shipped, with the program paths pointed at this
-# build (smtpd and submissiond do not exist yet: linesrv stands in), and
+# build (submissiond does not exist yet: linesrv stands in), and
 # without Documentation= (the man pages are not installed here).
 if command -v systemd-analyze >/dev/null 2>&1; then
     mkdir -p "$T/units" "$T/fakebin"
     ln -s "$BIN/tlswrap" "$T/fakebin/tlswrap"
-    ln -s "$TBIN/linesrv" "$T/fakebin/smtpd"
+    ln -s "$BIN/smtpd" "$T/fakebin/smtpd"
     ln -s "$TBIN/linesrv" "$T/fakebin/submissiond"
     ln -s "$BIN/queue-run" "$T/fakebin/queue-run"
     for f in "$TOP"/service/systemd/*; do

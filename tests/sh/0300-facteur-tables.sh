@@ -27,6 +27,15 @@ check "users.cdb: hash then an empty mail directory" \
     test "$(lookup users Alice@example.org)" = "$h|"
 check "users file 0600, users.cdb 0640" \
     test "$(stat -c %a "$C/users") $(stat -c %a "$C/users.cdb")" = "600 640"
+check "mailboxes.cdb: the address, no hash, readable by all (0644)" \
+    sh -c "cdb -q '$C/mailboxes.cdb' Alice@example.org >/dev/null &&
+        test \"\$(cdb -q '$C/mailboxes.cdb' Alice@example.org)|\$(stat -c %a '$C/mailboxes.cdb')\" = '|644'"
+rm "$C/mailboxes.cdb"
+echo x | "$F" user add old@example.org
+check "a missing mailboxes.cdb is made again from users" \
+    sh -c "cdb -q '$C/mailboxes.cdb' Alice@example.org >/dev/null &&
+        cdb -q '$C/mailboxes.cdb' old@example.org >/dev/null"
+echo x | "$F" user del old@example.org
 check "the hash verifies the password (libxcrypt via python crypt)" \
     $PY -W ignore -c "import crypt,sys; sys.exit(crypt.crypt('correct horse', '$h') != '$h')"
 echo other | "$F" user add bob@unknown.example >/dev/null 2>"$T/e"

@@ -86,10 +86,10 @@ check "malformed recipient: 100" test "$rc" -eq 100
 printf 'Delivered-To: alice@example.org\r\nSubject: loop\r\n\r\nx\r\n' |
     SENDER=bob@example.net "$LD" alice@example.org 2>"$T/err"
 check "loop (Delivered-To already names the recipient): 100" test $? -eq 100
-mv "$C/users.cdb" "$C/users.cdb.off"
+mv "$C/mailboxes.cdb" "$C/mailboxes.cdb.off"
 deliver alice@example.org
 check "users table missing: 111, never a bounce" test "$rc" -eq 111
-mv "$C/users.cdb.off" "$C/users.cdb"
+mv "$C/mailboxes.cdb.off" "$C/mailboxes.cdb"
 
 if command -v strace >/dev/null 2>&1; then
     msg order | SENDER=b@example.net strace -o "$T/st" -e trace=fsync,link,linkat,exit_group \

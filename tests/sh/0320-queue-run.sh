@@ -18,18 +18,6 @@ for u in alice bob postmaster; do echo pw | "$F" user add "$u@example.org"; done
 LOG=$T/log
 start_qr() { "$BIN/queue-run" 2>>"$LOG" & QR=$!; PIDS="$PIDS $QR"; }
 stop_qr() { kill "$QR" 2>/dev/null; wait "$QR" 2>/dev/null; }
-# wait_for SECONDS command...: poll until it succeeds.
-wait_for() {
-    s=$1
-    shift
-    i=0
-    while [ $i -lt $((s * 10)) ]; do
-        "$@" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
 files() { find "$M/example.org/$1/new" -type f 2>/dev/null | wc -l; }
 # nfiles USER N: USER's inbox holds N messages (evaluated at each call).
 nfiles() { test "$(files "$1")" -eq "$2"; }
@@ -61,14 +49,18 @@ printf 'Subject: from null\n\nx\n' | "$QI" -f '' nobody@example.org
 check "failure of a message from <>: double bounce to postmaster" \
     wait_for 5 nfiles postmaster 1
 
+# A remote domain whose route leads to a closed port: remote-send is
+# run, fails at once, and the recipient waits with its reason.
+DEAD=$(freeport)
+"$F" route add far.example "[127.0.0.1]:$DEAD"
 printf 'Subject: remote\n\nx\n' | "$QI" -f bob@example.org someone@far.example
 sleep 1
-check "remote recipient stays queued with a clear reason" \
-    sh -c "cat '$Q'/info/* | grep -q 'r P someone@far.example remote delivery is not available yet'"
+check "remote recipient: remote-send ran, the recipient waits with its reason" \
+    sh -c "cat '$Q'/info/* | grep -q 'r P someone@far.example cannot connect to \[127.0.0.1\]'"
 
 "$F" queue >"$T/fq"
 check "facteur queue: one line with id, age, sender, recipient, next, last error" \
-    grep -Eq '^[0-9a-f]{16} age=[0-9]+[smhd].* from=<bob@example.org> to=someone@far.example next=(now|in [0-9]+[smhd]) last="remote delivery is not available yet' "$T/fq"
+    grep -Eq '^[0-9a-f]{16} age=[0-9]+[smhd].* from=<bob@example.org> to=someone@far.example next=(now|in [0-9]+[smhd]) last="cannot connect to \[127.0.0.1\]' "$T/fq"
 
 # Restart: a message injected while queue-run is down is delivered after.
 stop_qr
@@ -81,14 +73,31 @@ check "restart: the message injected meanwhile is delivered" \
     wait_for 3 nfiles alice 2
 
 # A temporary failure, then flush: retried at once.
-mv "$C/users.cdb" "$C/users.cdb.off"
+mv "$C/mailboxes.cdb" "$C/mailboxes.cdb.off"
 printf 'Subject: deferred\n\nx\n' | "$QI" -f bob@example.org alice@example.org
 sleep 1
 check "missing table: deferred, not bounced" \
     sh -c "[ $(files alice) -eq 2 ] && grep -q 'r P alice@example.org' '$Q'/info/*"
-mv "$C/users.cdb.off" "$C/users.cdb"
+mv "$C/mailboxes.cdb.off" "$C/mailboxes.cdb"
 "$F" queue flush
 check "facteur queue flush: retried now and delivered" wait_for 3 nfiles alice 3
+
+# Delay warning: after delaywarning seconds, one RFC 3464 "delayed"
+# report for the still-pending remote recipient, and only one.
+stop_qr
+echo 1 >"$C/delaywarning"
+start_qr
+touch "$Q/flush"
+delayed() { grep -l '^Action: delayed' "$M"/example.org/bob/new/* 2>/dev/null | wc -l; }
+check "delay warning: a report with Action: delayed reaches the sender" \
+    wait_for 5 sh -c "[ \$(grep -l '^Action: delayed' '$M'/example.org/bob/new/* 2>/dev/null | wc -l) -ge 1 ]"
+w=$(grep -l '^Action: delayed' "$M"/example.org/bob/new/* 2>/dev/null | head -1)
+check "delay warning: Status 4.x.x, Will-Retry-Until, the pending recipient" \
+    sh -c "grep -q '^Status: 4\.' '$w' && grep -q '^Will-Retry-Until: ' '$w' && grep -q '^Final-Recipient: rfc822; someone@far.example' '$w' && grep -q '^Subject: Delayed Mail' '$w'"
+touch "$Q/flush"
+sleep 1.5
+check "delay warning: sent once only" test "$(delayed)" -eq 1
+rm "$C/delaywarning"
 
 # Expiry: lifetime 2 s; the remote message expires and bounces.
 stop_qr

@@ -1,0 +1,843 @@
+/* remote-send.c - deliver one message to one destination domain by SMTP.
+ *
+ * Usage: remote-send DOMAIN RCPT...   (message on fd 0, SENDER in the
+ *                                      environment, report on fd 1)
+ *
+ * Run by queue-run for the recipients of one message at one domain.  The
+ * message on fd 0 is the queue's file (canonical CRLF text).  The report
+ * on fd 1 is lib/rreport.h's: one line per recipient (accepted, failed
+ * for good, try later, with the remote text) and one for the message.
+ *
+ * Where to: a static route for DOMAIN, else for "*" (the smarthost), in
+ * $FACTEUR_CONF/routes.cdb (lib/route.h: host used as given, port, TLS
+ * policy, AUTH credentials); else the MX hosts of DOMAIN in preference
+ * order (RFC 5321 5.1: no MX means the domain itself; a null MX, RFC
+ * 7505, or a domain that does not exist fails for good).  Each host's
+ * addresses are tried, IPv6 then IPv4; a connection that fails, a
+ * greeting other than 2xx, or TLS the policy requires but cannot get,
+ * moves on to the next address and host.
+ *
+ * The conversation: EHLO (HELO when EHLO is refused), STARTTLS when
+ * offered and the policy is not "none" (any certificate is accepted
+ * unless the policy is "verify": opportunistic, RFC 7435; when the
+ * handshake fails under "may" the same address is tried again in clear);
+ * bytes the server sent after its 220 to STARTTLS are dropped; EHLO
+ * again; AUTH PLAIN (or LOGIN) for a route with credentials, only under
+ * TLS; MAIL with SIZE (refused early when the server's SIZE is smaller),
+ * BODY=8BITMIME for 8-bit text when offered, SMTPUTF8 when an address
+ * needs it (and the server must offer it); RCPT for each recipient
+ * (pipelined when offered); DATA in canonical form: CRLF only and
+ * dot-stuffed after that (lib/smtpdata.h smtpstuff), so no queued byte
+ * sequence can end DATA early at the next hop.
+ * Policies (lib/route.h, default "may"): none, may, encrypt (TLS or
+ * nothing), verify (TLS with a certificate valid for the host against
+ * the CA bundle: $FACTEUR_CONF/cafile, else Debian's
+ * /etc/ssl/certs/ca-certificates.crt).  A policy that is not met is a
+ * temporary failure: never sent in clear.
+ *
+ * Environment: SENDER (the envelope sender, "" for <>), FACTEUR_CONF,
+ * FACTEUR_RESOLVER (lib/dns.h), REMOTE_CONNECT_TIMEOUT (seconds, default
+ * 30), REMOTE_TIMEOUT (a reply, default 300: RFC 5321 4.5.3.2),
+ * REMOTE_DATA_TIMEOUT (the reply to the final dot, default 600),
+ * REMOTE_SMTP_PORT (the port of MX hosts, default 25: for tests, or a
+ * private relay network).
+ * Files: hostname (the EHLO name), routes.cdb, cafile, remoteuser.
+ * Privileges: started as root (by queue-run), it reads routes.cdb and the
+ * CA bundle, then becomes $FACTEUR_CONF/remoteuser (a name or uid:gid;
+ * default facteur-smtpd when that user exists) before any DNS query or
+ * connection.
+ * Log: one line per delivery on stderr: host, address, TLS version and
+ * cipher, verified or not, the reply.
+ * Exit codes: 0 the report is written (whatever it says), 100 usage,
+ * 111 no report could be made (queue-run treats every recipient as
+ * "try later").
+ * Limits: REMOTE_RCPT_MAX recipients, DNS_ANSWERS_MAX MX hosts and
+ * addresses, lib/smtpreply.h's reply limits.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "base64.h"
+#include "buf.h"
+#include "cdbq.h"
+#include "conf.h"
+#include "dns.h"
+#include "dnsname.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "priv.h"
+#include "route.h"
+#include "rreport.h"
+#include "smtpdata.h"
+#include "smtpreply.h"
+#include "tlsclient.h"
+
+#define REMOTE_RCPT_MAX 1000
+#define CONNECT_TIMEOUT 30
+#define REPLY_TIMEOUT 300
+#define DATA_TIMEOUT 600
+
+/* What a recipient has come to. */
+struct rcpt {
+    struct addr a;
+    char code;                  /* 0 nothing yet, 'A', 'P', 'T' */
+    char text[RREPORT_TEXT_MAX + 1];
+    int sent;                   /* RCPT was accepted in this attempt */
+};
+
+static struct rcpt *rcpts;
+static size_t nrcpt;
+static struct addr sender;
+static char hostname[DNSNAME_MAX + 1];
+static int connect_to, reply_to, data_to; /* seconds */
+static unsigned mxport = 25;
+static char last[RREPORT_TEXT_MAX + 1] = "no host could be reached";
+static int msgfd = 0;
+static uint64_t msgsize;
+static int msg8bit;
+static struct tlsanchors anchors;
+static int anchors_loaded;
+
+/* A connection: clear or TLS, with line reading. */
+struct conn {
+    int fd;
+    int tls;
+    struct tlsclient t;
+    unsigned char rb[8192];
+    size_t rpos, rlen;
+    int64_t deadline;
+    char host[DNSNAME_MAX + 1];
+    char ip[INET6_ADDRSTRLEN];
+};
+
+static struct conn c;
+
+static void
+set_last(const char *fmt, const char *a, const char *b)
+{
+    snprintf(last, sizeof last, fmt, a ? a : "", b ? b : "");
+}
+
+static ssize_t
+conn_read(struct conn *k, void *p, size_t n)
+{
+    if (k->tls) {
+        k->t.deadline = k->deadline;
+        return tlsclient_read(&k->t, p, n);
+    }
+    for (;;) {
+        ssize_t r;
+        if (fd_wait(k->fd, POLLIN, k->deadline) == -1)
+            return -1;
+        r = read(k->fd, p, n);
+        if (r == -1 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        return r;
+    }
+}
+
+static int
+conn_write(struct conn *k, const void *p, size_t n)
+{
+    if (k->tls) {
+        k->t.deadline = k->deadline;
+        return tlsclient_write(&k->t, p, n);
+    }
+    return fd_write_all(k->fd, p, n, k->deadline);
+}
+
+/* One line without CRLF into line (max bytes with NUL).  1, or -1 (the
+ * connection ended, timed out, or sent a line too long). */
+static int
+conn_line(struct conn *k, char *line, size_t max, size_t *len)
+{
+    size_t n = 0;
+
+    for (;;) {
+        while (k->rpos < k->rlen) {
+            char ch = (char)k->rb[k->rpos++];
+            if (ch == '\n') {
+                if (n > 0 && line[n - 1] == '\r')
+                    n--;
+                line[n] = 0;
+                *len = n;
+                return 1;
+            }
+            if (n + 1 >= max)
+                return -1;
+            line[n++] = ch;
+        }
+        {
+            ssize_t r = conn_read(k, k->rb, sizeof k->rb);
+            if (r <= 0)
+                return -1;
+            k->rpos = 0;
+            k->rlen = (size_t)r;
+        }
+    }
+}
+
+/* Read one reply within secs.  0 (r filled), or -1 (no valid reply). */
+static int
+get_reply(struct conn *k, struct smtpreply *r, int secs)
+{
+    char line[SMTPREPLY_LINE_MAX + 1];
+    size_t len;
+    int x;
+
+    k->deadline = loop_now() + (int64_t)secs * 1000;
+    smtpreply_init(r);
+    do {
+        if (conn_line(k, line, sizeof line, &len) == -1)
+            return -1;
+        x = smtpreply_line(r, line, len);
+        if (x == -1)
+            return -1;
+    } while (x == 0);
+    return 0;
+}
+
+static int
+send_cmd(struct conn *k, const char *s)
+{
+    k->deadline = loop_now() + (int64_t)reply_to * 1000;
+    return conn_write(k, s, strlen(s));
+}
+
+/* A reply's text for the report: "host [ip] said: 550 5.1.1 ...". */
+static void
+said(char *out, size_t len, const struct smtpreply *r)
+{
+    char t[DNSNAME_MAX + INET6_ADDRSTRLEN + SMTPREPLY_TEXT_MAX + 16];
+
+    if (c.host[0] == '[') /* an address literal: once is enough */
+        snprintf(t, sizeof t, "%s said: %s", c.host, r->text);
+    else
+        snprintf(t, sizeof t, "%s [%s] said: %s", c.host, c.ip, r->text);
+    snprintf(out, len, "%.*s", (int)len - 1, t); /* the report's cap */
+}
+
+static void
+set_all(char code, const char *text, int only_unfinished)
+{
+    size_t i;
+
+    for (i = 0; i < nrcpt; i++) {
+        if (only_unfinished && rcpts[i].code != 0)
+            continue;
+        rcpts[i].code = code;
+        snprintf(rcpts[i].text, sizeof rcpts[i].text, "%s", text);
+    }
+}
+
+/* ---- connecting ---- */
+
+static int
+tcp_connect(const struct sockaddr *sa, socklen_t len)
+{
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), fl, one = 1;
+    int64_t deadline = loop_now() + (int64_t)connect_to * 1000;
+    socklen_t el = sizeof fl;
+
+    if (fd == -1)
+        return -1;
+    fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, sa, len) == -1 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    if (fd_wait(fd, POLLOUT, deadline) == -1
+        || getsockopt(fd, SOL_SOCKET, SO_ERROR, &fl, &el) == -1 || fl != 0) {
+        if (fl != 0)
+            errno = fl;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* ---- one attempt on one address ---- */
+
+enum attempt { DONE, NEXT };
+
+static int
+needs_utf8(void)
+{
+    size_t i;
+    const char *p;
+
+    for (p = sender.full; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            return 1;
+    for (i = 0; i < nrcpt; i++)
+        for (p = rcpts[i].a.full; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                return 1;
+    return 0;
+}
+
+static int
+ehlo(struct conn *k, struct smtpreply *r)
+{
+    char cmd[DNSNAME_MAX + 16];
+
+    snprintf(cmd, sizeof cmd, "EHLO %s\r\n", hostname);
+    if (send_cmd(k, cmd) == -1 || get_reply(k, r, reply_to) == -1)
+        return -1;
+    if (r->code / 100 == 2)
+        return 0;
+    /* An old server: HELO, no extensions. */
+    snprintf(cmd, sizeof cmd, "HELO %s\r\n", hostname);
+    if (send_cmd(k, cmd) == -1 || get_reply(k, r, reply_to) == -1)
+        return -1;
+    r->ehlo = 0;
+    return r->code / 100 == 2 ? 0 : -1;
+}
+
+static int
+do_auth(struct conn *k, const struct route *rt, unsigned ext)
+{
+    unsigned char raw[ROUTE_USER_MAX + ROUTE_PASS_MAX + 2];
+    char b64[BASE64_LEN(sizeof raw) + 1], cmd[sizeof b64 + 32];
+    struct smtpreply r;
+    size_t ul = strlen(rt->user);
+    int ok;
+
+    if (!(ext & (EHLO_AUTH_PLAIN | EHLO_AUTH_LOGIN))) {
+        set_last("%s [%s] offers no AUTH PLAIN or LOGIN", c.host, c.ip);
+        return -1;
+    }
+    if (ext & EHLO_AUTH_PLAIN) {
+        raw[0] = 0;
+        memcpy(raw + 1, rt->user, ul);
+        raw[ul + 1] = 0;
+        memcpy(raw + ul + 2, rt->pass, rt->passlen);
+        base64_encode(b64, sizeof b64, raw, ul + 2 + rt->passlen);
+        snprintf(cmd, sizeof cmd, "AUTH PLAIN %s\r\n", b64);
+        ok = send_cmd(k, cmd) == 0 && get_reply(k, &r, reply_to) == 0;
+    } else {
+        base64_encode(b64, sizeof b64, rt->user, ul);
+        snprintf(cmd, sizeof cmd, "AUTH LOGIN %s\r\n", b64);
+        ok = send_cmd(k, cmd) == 0 && get_reply(k, &r, reply_to) == 0
+            && r.code == 334;
+        if (ok) {
+            base64_encode(b64, sizeof b64, rt->pass, rt->passlen);
+            snprintf(cmd, sizeof cmd, "%s\r\n", b64);
+            ok = send_cmd(k, cmd) == 0 && get_reply(k, &r, reply_to) == 0;
+        }
+    }
+    explicit_bzero(raw, sizeof raw);
+    explicit_bzero(b64, sizeof b64);
+    explicit_bzero(cmd, sizeof cmd);
+    if (!ok) {
+        set_last("%s [%s]: no reply to AUTH", c.host, c.ip);
+        return -1;
+    }
+    if (r.code != 235) {
+        char t[RREPORT_TEXT_MAX + 1];
+        said(t, sizeof t, &r);
+        set_last("authentication failed: %.300s", t, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Send the message, dot-stuffed.  0, or -1. */
+static int
+send_body(struct conn *k)
+{
+    static unsigned char in[16384], out[2 * 16384 + 8];
+    struct smtpstuff st;
+    ssize_t n;
+    size_t o;
+
+    if (lseek(msgfd, 0, SEEK_SET) == -1)
+        return -1;
+    smtpstuff_init(&st);
+    for (;;) {
+        n = read(msgfd, in, sizeof in);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        o = smtpstuff_feed(&st, in, (size_t)n, out);
+        k->deadline = loop_now() + (int64_t)reply_to * 1000;
+        if (conn_write(k, out, o) == -1)
+            return -1;
+    }
+    o = smtpstuff_finish(&st, out);
+    return conn_write(k, out, o);
+}
+
+/* A RCPT reply for recipient i: 1 accepted, else 0 (its result set). */
+static int
+rcpt_reply(size_t i, const struct smtpreply *r)
+{
+    if (r->code / 100 == 2) {
+        rcpts[i].sent = 1;
+        return 1;
+    }
+    rcpts[i].code = r->code / 100 == 5 ? 'P' : 'T';
+    said(rcpts[i].text, sizeof rcpts[i].text, r);
+    return 0;
+}
+
+/* The transaction on an open, greeted, EHLO'd connection. */
+static enum attempt
+transaction(struct conn *k, const struct smtpreply *eh)
+{
+    char cmd[ADDR_MAX * 2 + 128], t[RREPORT_TEXT_MAX + 1];
+    struct smtpreply r;
+    size_t i, accepted = 0;
+    int utf8 = needs_utf8(), pipelining = (eh->ehlo & EHLO_PIPELINING) != 0;
+
+    for (i = 0; i < nrcpt; i++)
+        rcpts[i].sent = 0;
+
+    if (utf8 && !(eh->ehlo & EHLO_SMTPUTF8)) {
+        snprintf(t, sizeof t, "%s [%s] cannot take UTF-8 addresses "
+                 "(no SMTPUTF8): 5.6.7", c.host, c.ip);
+        set_all('P', t, 1);
+        return DONE;
+    }
+    if ((eh->ehlo & EHLO_SIZE) && eh->size > 0 && msgsize > eh->size) {
+        snprintf(t, sizeof t, "%s [%s] takes at most %llu bytes, the message "
+                 "has %llu: 5.3.4", c.host, c.ip,
+            (unsigned long long)eh->size, (unsigned long long)msgsize);
+        set_all('P', t, 1);
+        return DONE;
+    }
+    snprintf(cmd, sizeof cmd, "MAIL FROM:<%s>", sender.full);
+    if (eh->ehlo & EHLO_SIZE)
+        snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " SIZE=%llu",
+            (unsigned long long)msgsize);
+    if (msg8bit && (eh->ehlo & EHLO_8BITMIME))
+        strcat(cmd, " BODY=8BITMIME");
+    if (utf8)
+        strcat(cmd, " SMTPUTF8");
+    strcat(cmd, "\r\n");
+    if (send_cmd(k, cmd) == -1)
+        return NEXT;
+    if (!pipelining) {
+        if (get_reply(k, &r, reply_to) == -1)
+            return NEXT;
+        if (r.code / 100 != 2)
+            goto mailfail;
+    }
+    /* RCPTs: all at once with PIPELINING, else one by one. */
+    for (i = 0; i < nrcpt; i++) {
+        if (rcpts[i].code != 0)
+            continue;
+        snprintf(cmd, sizeof cmd, "RCPT TO:<%s>\r\n", rcpts[i].a.full);
+        if (send_cmd(k, cmd) == -1)
+            return NEXT;
+        if (!pipelining) {
+            if (get_reply(k, &r, reply_to) == -1)
+                return NEXT;
+            accepted += rcpt_reply(i, &r);
+        }
+    }
+    if (pipelining) {
+        if (get_reply(k, &r, reply_to) == -1)
+            return NEXT;
+        if (r.code / 100 != 2)
+            goto mailfail_drain;
+        for (i = 0; i < nrcpt; i++) {
+            if (rcpts[i].code != 0)
+                continue;
+            if (get_reply(k, &r, reply_to) == -1)
+                return NEXT;
+            accepted += rcpt_reply(i, &r);
+        }
+    }
+    if (accepted == 0) {
+        send_cmd(k, "QUIT\r\n");
+        return DONE;
+    }
+    if (send_cmd(k, "DATA\r\n") == -1 || get_reply(k, &r, 120) == -1)
+        return NEXT;
+    if (r.code != 354) {
+        said(t, sizeof t, &r);
+        for (i = 0; i < nrcpt; i++)
+            if (rcpts[i].sent && rcpts[i].code == 0) {
+                rcpts[i].code = r.code / 100 == 5 ? 'P' : 'T';
+                snprintf(rcpts[i].text, sizeof rcpts[i].text, "%s", t);
+            }
+        send_cmd(k, "QUIT\r\n");
+        return DONE;
+    }
+    if (send_body(k) == -1 || get_reply(k, &r, data_to) == -1) {
+        /* Unknown whether it was taken: later, again (at least once). */
+        for (i = 0; i < nrcpt; i++)
+            rcpts[i].sent = 0;
+        set_last("%s [%s]: connection lost during DATA", c.host, c.ip);
+        return NEXT;
+    }
+    said(t, sizeof t, &r);
+    for (i = 0; i < nrcpt; i++)
+        if (rcpts[i].sent && rcpts[i].code == 0) {
+            rcpts[i].code = r.code / 100 == 2 ? 'A'
+                : r.code / 100 == 5 ? 'P' : 'T';
+            snprintf(rcpts[i].text, sizeof rcpts[i].text, "%s", t);
+        }
+    log_info("sent host=%s ip=%s tls=%s%s%s verified=%s reply=\"%s\"", c.host,
+        c.ip, c.tls ? tlsclient_version(&c.t) : "none", c.tls ? ":" : "",
+        c.tls ? tlsclient_cipher(&c.t) : "",
+        c.tls && tlsclient_verified(&c.t) ? "ca" : "no", r.text);
+    send_cmd(k, "QUIT\r\n");
+    return DONE;
+
+mailfail_drain:
+    /* The pipelined RCPT replies still come; their verdict is MAIL's. */
+    for (i = 0; i < nrcpt; i++)
+        if (rcpts[i].code == 0) {
+            struct smtpreply x;
+            if (get_reply(k, &x, reply_to) == -1)
+                break;
+        }
+mailfail:
+    said(t, sizeof t, &r);
+    set_all(r.code / 100 == 5 ? 'P' : 'T', t, 1);
+    send_cmd(k, "QUIT\r\n");
+    return DONE;
+}
+
+/* Try one address of one host.  tls_fallback: a retry in clear after a
+ * failed handshake under "may". */
+static enum attempt
+attempt(const struct sockaddr *sa, socklen_t salen, const char *host,
+    const struct route *rt, enum route_tls pol, int clear_only)
+{
+    struct smtpreply r, eh;
+    const char *why;
+    int implicit = rt != NULL && rt->port == ROUTE_PORT_IMPLICIT;
+    enum attempt res;
+
+    memset(&c, 0, sizeof c);
+    snprintf(c.host, sizeof c.host, "%s", host);
+    if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)
+                                  ->sin6_addr, c.ip, sizeof c.ip);
+    else
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)
+                               ->sin_addr, c.ip, sizeof c.ip);
+    c.fd = tcp_connect(sa, salen);
+    if (c.fd == -1) {
+        set_last("cannot connect to %s [%s]", host, c.ip);
+        snprintf(last + strlen(last), sizeof last - strlen(last), ": %s",
+            strerror(errno));
+        return NEXT;
+    }
+    if (implicit) {
+        const char *name = host[0] == '[' ? NULL : host;
+        if (tlsclient_start(&c.t, c.fd, name, &anchors,
+                pol == ROUTE_TLS_VERIFY, loop_now() + reply_to * 1000LL, &why)
+            == -1) {
+            set_last("%s: TLS to %s failed", why, host);
+            close(c.fd);
+            return NEXT;
+        }
+        c.tls = 1;
+    }
+    if (get_reply(&c, &r, reply_to) == -1 || r.code / 100 != 2) {
+        if (r.code)
+            said(last, sizeof last, &r);
+        else
+            set_last("%s [%s]: no greeting", host, c.ip);
+        close(c.fd);
+        return NEXT;
+    }
+    if (ehlo(&c, &eh) == -1) {
+        set_last("%s [%s]: EHLO and HELO refused", host, c.ip);
+        close(c.fd);
+        return NEXT;
+    }
+    if (!c.tls && pol != ROUTE_TLS_NONE && !clear_only
+        && (eh.ehlo & EHLO_STARTTLS)) {
+        if (send_cmd(&c, "STARTTLS\r\n") == -1
+            || get_reply(&c, &r, reply_to) == -1 || r.code != 220) {
+            set_last("%s [%s]: STARTTLS refused", host, c.ip);
+            close(c.fd);
+            return pol == ROUTE_TLS_MAY ? attempt(sa, salen, host, rt, pol, 1)
+                                        : NEXT;
+        }
+        /* Whatever the server sent after its 220 is dropped unread: it
+         * must never count as coming through TLS. */
+        c.rpos = c.rlen = 0;
+        if (tlsclient_start(&c.t, c.fd, host[0] == '[' ? NULL : host,
+                &anchors, pol == ROUTE_TLS_VERIFY,
+                loop_now() + reply_to * 1000LL, &why)
+            == -1) {
+            set_last("%s: %s", host, why);
+            close(c.fd);
+            log_info("tls failed host=%s ip=%s why=\"%s\"", host, c.ip, why);
+            /* RFC 7435: encrypting failed, clear text is still better
+             * than nothing when nothing more was asked. */
+            return pol == ROUTE_TLS_MAY ? attempt(sa, salen, host, rt, pol, 1)
+                                        : NEXT;
+        }
+        c.tls = 1;
+        if (ehlo(&c, &eh) == -1) {
+            set_last("%s [%s]: EHLO refused after STARTTLS", host, c.ip);
+            close(c.fd);
+            return NEXT;
+        }
+    }
+    if (!c.tls && (pol == ROUTE_TLS_ENCRYPT || pol == ROUTE_TLS_VERIFY)) {
+        set_last("%s [%s]: TLS is required by the policy but not offered",
+            host, c.ip);
+        send_cmd(&c, "QUIT\r\n");
+        close(c.fd);
+        return NEXT;
+    }
+    if (rt != NULL && rt->user[0] && do_auth(&c, rt, eh.ehlo) == -1) {
+        send_cmd(&c, "QUIT\r\n");
+        close(c.fd);
+        return NEXT;
+    }
+    res = transaction(&c, &eh);
+    if (c.tls)
+        tlsclient_close(&c.t);
+    close(c.fd);
+    return res;
+}
+
+/* All addresses of host (a name or an address literal). */
+static enum attempt
+try_host(struct dns *d, const char *host, unsigned port,
+    const struct route *rt, enum route_tls pol)
+{
+    static struct dns_answer ans;
+    static const enum dns_type types[2] = { DNS_T_AAAA, DNS_T_A };
+    int t;
+    size_t i;
+
+    if (host[0] == '[') {
+        struct sockaddr_storage ss;
+        socklen_t len;
+        char lit[64];
+        size_t n = strlen(host);
+        memset(&ss, 0, sizeof ss);
+        snprintf(lit, sizeof lit, "%.*s", (int)(n - 2), host + 1);
+        if (strncmp(lit, "IPv6:", 5) == 0) {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+            s6->sin6_family = AF_INET6;
+            s6->sin6_port = htons((uint16_t)port);
+            if (inet_pton(AF_INET6, lit + 5, &s6->sin6_addr) != 1)
+                return NEXT;
+            len = sizeof *s6;
+        } else {
+            struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+            s4->sin_family = AF_INET;
+            s4->sin_port = htons((uint16_t)port);
+            if (inet_pton(AF_INET, lit, &s4->sin_addr) != 1)
+                return NEXT;
+            len = sizeof *s4;
+        }
+        return attempt((struct sockaddr *)&ss, len, host, rt, pol, 0);
+    }
+    for (t = 0; t < 2; t++) {
+        int st = dns_query(d, host, types[t], &ans);
+        if (st == DNS_TEMP) {
+            set_last("cannot resolve %s (DNS temporary failure)", host, NULL);
+            continue;
+        }
+        if (st != DNS_OK)
+            continue;
+        for (i = 0; i < ans.n; i++) {
+            struct sockaddr_storage ss;
+            socklen_t len;
+            memset(&ss, 0, sizeof ss);
+            if (types[t] == DNS_T_AAAA) {
+                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+                s6->sin6_family = AF_INET6;
+                s6->sin6_port = htons((uint16_t)port);
+                memcpy(&s6->sin6_addr, ans.u.a[i], 16);
+                len = sizeof *s6;
+            } else {
+                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+                s4->sin_family = AF_INET;
+                s4->sin_port = htons((uint16_t)port);
+                memcpy(&s4->sin_addr, ans.u.a[i], 4);
+                len = sizeof *s4;
+            }
+            if (attempt((struct sockaddr *)&ss, len, host, rt, pol, 0) == DONE)
+                return DONE;
+        }
+    }
+    return NEXT;
+}
+
+/* The route for domain, or "*"; 1 found, 0 none, -1 unreadable. */
+static int
+find_route(const char *domain, struct route *rt)
+{
+    char path[4096];
+    struct sa v = SA_INIT(ROUTE_TEXT_MAX * 2);
+    struct cdbq q;
+    const char *why;
+    int r;
+
+    snprintf(path, sizeof path, "%s/routes.cdb", conf_dir());
+    if (cdbq_open(&q, path) == -1)
+        return errno == ENOENT ? 0 : -1;
+    r = cdbq_find(&q, domain, strlen(domain), &v);
+    if (r == 0)
+        r = cdbq_find(&q, "*", 1, &v);
+    cdbq_close(&q);
+    if (r == 1 && route_parse_value(rt, v.s, v.len, &why) == -1) {
+        log_warn("bad route for %s: %s", domain, why);
+        r = -1;
+    }
+    sa_wipe(&v);
+    return r;
+}
+
+static void
+report(void)
+{
+    char line[RREPORT_TEXT_MAX + 64];
+    size_t i, ok = 0, perm = 0;
+
+    for (i = 0; i < nrcpt; i++) {
+        if (rcpts[i].code == 0) {
+            rcpts[i].code = 'T';
+            snprintf(rcpts[i].text, sizeof rcpts[i].text, "%s", last);
+        }
+        ok += rcpts[i].code == 'A';
+        perm += rcpts[i].code == 'P';
+        rreport_line(line, sizeof line, (long)i, rcpts[i].code, rcpts[i].text);
+        if (fd_write_all(1, line, strlen(line), -1) == -1)
+            exit(EXIT_TEMP);
+    }
+    rreport_line(line, sizeof line, -1,
+        ok == nrcpt ? 'A' : perm == nrcpt ? 'P' : 'T', ok == nrcpt ? "sent"
+            : last);
+    if (fd_write_all(1, line, strlen(line), -1) == -1)
+        exit(EXIT_TEMP);
+}
+
+int
+main(int argc, char **argv)
+{
+    static struct dns_answer mx;
+    struct route rt;
+    struct dns d;
+    struct stat st;
+    char domain[DNSNAME_MAX + 1], cafile[4096];
+    const char *s = getenv("SENDER");
+    enum route_tls pol = ROUTE_TLS_MAY;
+    int i, have_route, have_dns, dq;
+
+    log_init("remote-send");
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 3 || (size_t)(argc - 2) > REMOTE_RCPT_MAX)
+        log_die(EXIT_PERM, "usage: remote-send domain rcpt... < message");
+    if (dnsname_canon(domain, sizeof domain, argv[1], strlen(argv[1])) == -1
+        && !(argv[1][0] == '[' && strlen(argv[1]) < sizeof domain
+             && strcpy(domain, argv[1])))
+        log_die(EXIT_PERM, "not a domain: %s", argv[1]);
+    if (addr_parse(s ? s : "", s ? strlen(s) : 0, 1, &sender) == -1)
+        log_die(EXIT_PERM, "bad SENDER");
+    nrcpt = (size_t)(argc - 2);
+    rcpts = calloc(nrcpt, sizeof *rcpts);
+    if (rcpts == NULL)
+        log_die(EXIT_TEMP, "out of memory");
+    for (i = 2; i < argc; i++)
+        if (addr_parse(argv[i], strlen(argv[i]), 0, &rcpts[i - 2].a) == -1)
+            log_die(EXIT_PERM, "bad recipient: %s", argv[i]);
+    if (fstat(0, &st) == -1 || !S_ISREG(st.st_mode))
+        log_die(EXIT_TEMP, "the message on fd 0 must be a file");
+    msgsize = (uint64_t)st.st_size;
+    {
+        unsigned char b[16384];
+        ssize_t n;
+        while (!msg8bit && (n = read(0, b, sizeof b)) > 0)
+            for (ssize_t k = 0; k < n; k++)
+                if (b[k] >= 0x80)
+                    msg8bit = 1;
+    }
+    connect_to = (int)conf_env_num("REMOTE_CONNECT_TIMEOUT", CONNECT_TIMEOUT,
+        1, 86400);
+    reply_to = (int)conf_env_num("REMOTE_TIMEOUT", REPLY_TIMEOUT, 1, 86400);
+    data_to = (int)conf_env_num("REMOTE_DATA_TIMEOUT", DATA_TIMEOUT, 1, 86400);
+    mxport = (unsigned)conf_env_num("REMOTE_SMTP_PORT", 25, 1, 65535);
+    if (conf_hostname(hostname, sizeof hostname) == -1)
+        snprintf(hostname, sizeof hostname, "localhost");
+    if (conf_line("cafile", cafile, sizeof cafile) != 1)
+        snprintf(cafile, sizeof cafile, "%s", TLSCLIENT_CA_DEFAULT);
+    if (tlsclient_anchors(&anchors, cafile) == 0)
+        anchors_loaded = 1;
+
+    have_dns = dns_init(&d) == 0;
+    memset(&rt, 0, sizeof rt);
+    have_route = find_route(domain, &rt);
+    /* Routes (with passwords) and anchors are read: from here on, the
+     * network is spoken to as an unprivileged user. */
+    if (priv_become("remoteuser", "facteur-smtpd") == -1) {
+        route_wipe(&rt);
+        log_die(EXIT_TEMP, "cannot drop privileges: %s", strerror(errno));
+    }
+    if (have_route == -1) {
+        set_last("cannot read routes.cdb", NULL, NULL);
+        report();
+        return 0;
+    }
+    if (have_route) {
+        pol = rt.tls;
+        if (pol == ROUTE_TLS_VERIFY && !anchors_loaded)
+            set_last("no CA bundle (%s) to verify with", cafile, NULL);
+        else if (!have_dns && rt.host[0] != '[')
+            set_last("no usable DNS resolver", NULL, NULL);
+        else
+            try_host(&d, rt.host, rt.port, &rt, pol);
+        route_wipe(&rt);
+        report();
+        return 0;
+    }
+    if (!have_dns) {
+        set_last("no usable DNS resolver", NULL, NULL);
+        report();
+        return 0;
+    }
+    dq = dns_query(&d, domain, DNS_T_MX, &mx);
+    if (dq == DNS_TEMP) {
+        set_last("DNS temporary failure looking up the MX of %s", domain,
+            NULL);
+    } else if (dq == DNS_NXDOMAIN) {
+        set_last("5.1.2 the domain %s does not exist", domain, NULL);
+        set_all('P', last, 1);
+    } else if (dq == DNS_OK && mx.n == 1 && mx.u.mx[0].host[0] == 0) {
+        set_last("5.1.10 %s accepts no mail (null MX, RFC 7505)", domain,
+            NULL);
+        set_all('P', last, 1);
+    } else if (dq == DNS_NODATA) {
+        try_host(&d, domain, mxport, NULL, pol); /* no MX: the domain itself */
+    } else {
+        size_t k;
+        for (k = 0; k < mx.n; k++) {
+            if (mx.u.mx[k].host[0] == 0)
+                continue;
+            if (try_host(&d, mx.u.mx[k].host, mxport, NULL, pol) == DONE)
+                break;
+        }
+    }
+    report();
+    return 0;
+}
