@@ -27,7 +27,8 @@ PROGS = bin/tlswrap bin/queue-inject bin/facteur bin/local-deliver \
 TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 QINJECT_OBJ = cmd/queue-inject/queue-inject.o
 FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o \
-	cmd/facteur/admin.o cmd/facteur/init.o cmd/facteur/route.o
+	cmd/facteur/admin.o cmd/facteur/init.o cmd/facteur/route.o \
+	cmd/facteur/import.o cmd/facteur/pwline.o
 LDELIVER_OBJ = cmd/local-deliver/local-deliver.o
 QRUN_OBJ = cmd/queue-run/queue-run.o cmd/queue-run/dsn.o
 SENDMAIL_OBJ = cmd/sendmail/sendmail.o
@@ -49,7 +50,9 @@ FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope \
 	tests/bin/fuzz_canon tests/bin/fuzz_qinfo tests/bin/fuzz_hdraddr \
 	tests/bin/fuzz_routes tests/bin/fuzz_dns \
-	tests/bin/fuzz_smtpdata tests/bin/fuzz_smtpcmd tests/bin/fuzz_sasl
+	tests/bin/fuzz_smtpdata tests/bin/fuzz_smtpcmd tests/bin/fuzz_sasl \
+	tests/bin/fuzz_smtpreply \
+	tests/bin/fuzz_pwimport
 HELPERS = tests/bin/linesrv tests/bin/dnsq
 
 all: $(PROGS) $(HELPERS)
@@ -73,7 +76,7 @@ load: conf-ld
 
 $(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ) $(SENDMAIL_OBJ) $(SMTPD_OBJ) $(CHECKPW_OBJ) $(SUBMIT_OBJ) $(RSEND_OBJ): compile $(LIBH)
 $(QRUN_OBJ): cmd/queue-run/dsn.h
-$(FACTEUR_OBJ): cmd/facteur/table.h cmd/facteur/admin.h
+$(FACTEUR_OBJ): cmd/facteur/table.h cmd/facteur/admin.h cmd/facteur/pwline.h
 $(TLSWRAP_OBJ): cmd/tlswrap/tlswrap.h
 
 lib/libmail.a: $(LIBOBJ)
@@ -171,6 +174,7 @@ tests/bin/fuzz_hdraddr: tests/fuzz/fuzz_hdraddr.c
 tests/bin/fuzz_smtpdata: tests/fuzz/fuzz_smtpdata.c
 tests/bin/fuzz_smtpcmd: tests/fuzz/fuzz_smtpcmd.c
 tests/bin/fuzz_sasl: tests/fuzz/fuzz_sasl.c
+tests/bin/fuzz_smtpreply: tests/fuzz/fuzz_smtpreply.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
 tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c
@@ -183,6 +187,8 @@ tests/bin/route_test: tests/unit/route_test.c
 tests/bin/x509gen_test: tests/unit/x509gen_test.c
 tests/bin/fuzz_routes: tests/fuzz/fuzz_routes.c
 tests/bin/fuzz_dns: tests/fuzz/fuzz_dns.c
+tests/bin/fuzz_pwimport: tests/fuzz/fuzz_pwimport.c cmd/facteur/pwline.c \
+	cmd/facteur/pwline.h
 tests/bin/dnsq: tests/helpers/dnsq.c
 
 tests: $(PROGS) $(HELPERS) $(UNITS) $(FUZZ)

@@ -40,20 +40,20 @@
 #include "loop.h"
 
 #define DNS_PORT 53
-#define DNS_HDR_LEN 12            /* RFC 1035 4.1.1 */
-#define DNS_WIRENAME_MAX 255      /* RFC 1035 3.1, length bytes included */
-#define DNS_PTR_MAX 32            /* compression pointers in one name */
-#define DNS_EDNS_UDP 1232         /* DNS flag day 2020: no fragmentation */
-#define DNS_OPT_LEN 11            /* root name, type, class, TTL, rdlength */
-#define DNS_QUERY_MAX 512         /* header + name + question + OPT fit */
+#define DNS_HDR_LEN 12             /* RFC 1035 4.1.1 */
+#define DNS_WIRENAME_MAX 255       /* RFC 1035 3.1, length bytes included */
+#define DNS_PTR_MAX 32             /* compression pointers in one name */
+#define DNS_EDNS_UDP 1232          /* DNS flag day 2020: no fragmentation */
+#define DNS_OPT_LEN 11             /* root name, type, class, TTL, rdlength */
+#define DNS_QUERY_MAX 512          /* header + name + question + OPT fit */
 #define DNS_TIMEOUT_TEST_MAX 60000 /* FACTEUR_DNS_TIMEOUT_MS at most */
-#define DNS_RESOLVER_LINE_MAX 128 /* the resolver file, one address */
+#define DNS_RESOLVER_LINE_MAX 128  /* the resolver file, one address */
 #define RESOLV_CONF "/etc/resolv.conf"
 #define RESOLV_LINE_MAX 512
 
 #define DNS_C_IN 1
-#define DNS_T_OPT 41              /* RFC 6891 */
-#define DNS_EDNS_DO 0x8000        /* DNSSEC OK, in the OPT TTL (RFC 3225) */
+#define DNS_T_OPT 41               /* RFC 6891 */
+#define DNS_EDNS_DO 0x8000         /* DNSSEC OK, in the OPT TTL (RFC 3225) */
 
 /* Header flags (RFC 1035 4.1.1, RFC 4035 3.2.3 for AD). */
 #define DNS_F_QR 0x8000
@@ -314,7 +314,8 @@ answer_ok(const unsigned char *msg, size_t len, const unsigned char *q,
     if (question_get(&r, id, qname, wlen, type, count) != -1)
         return 1;
     r.pos = 0;
-    return len >= DNS_HDR_LEN && get16(&r, &v) == 0 && v == id && get16(&r, &flags) == 0
+    return len >= DNS_HDR_LEN && get16(&r, &v) == 0 && v == id
+        && get16(&r, &flags) == 0
         && (flags & (DNS_F_QR | DNS_F_OPCODE | DNS_F_TC))
             == (DNS_F_QR | DNS_F_TC)
         && get16(&r, &qd) == 0 && qd == 0;

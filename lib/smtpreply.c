@@ -93,7 +93,7 @@ smtpreply_line(struct smtpreply *r, const char *line, size_t n)
         r->code = code;
         keep(r, line, n);
     } else {
-        if (code == 250)
+        if (code == 250 && n > 4)
             keyword(r, line + 4, n - 4);
         if (r->tlen + 3 < SMTPREPLY_TEXT_MAX && n > 4) {
             keep(r, " / ", 3);

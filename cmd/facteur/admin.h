@@ -1,9 +1,10 @@
 /* admin.h - what the parts of the admin command share.
  *
- * facteur.c dispatches; init.c and route.c hold the init and route
- * subcommands; admin.c the helpers every part uses to report a problem
- * and exit with the facteur exit code (0 ok, 1 a problem it reports,
- * 100 bad usage, 111 temporary failure).
+ * facteur.c dispatches; init.c, route.c and import.c hold the init,
+ * route and user import subcommands (pwline.c parses import's lines);
+ * admin.c the helpers every part uses to report a problem and exit with
+ * the facteur exit code (0 ok, 1 a problem it reports, 100 bad usage,
+ * 111 temporary failure).
  */
 #ifndef FACTEUR_ADMIN_H
 #define FACTEUR_ADMIN_H
@@ -38,5 +39,11 @@ int cmd_init(int argc, char **argv);
 
 /** cmd_route - facteur route add|del|list; argv after "route". */
 int cmd_route(int argc, char **argv);
+
+/**
+ * cmd_user_import - facteur user import FORMAT FILE [--domain D]
+ * [--replace]; argv after "import".  Exit code.
+ */
+int cmd_user_import(int argc, char **argv);
 
 #endif

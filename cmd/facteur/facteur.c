@@ -9,7 +9,10 @@
  *       (add --auth reads the password, one line, on stdin)
  *   facteur domain add D | del D | list
  *   facteur user add ADDR | passwd ADDR | del ADDR | list
- *       (add and passwd read the password, one line, on stdin)
+ *       (add and passwd read the password, one line, on stdin; list
+ *       appends " weak" to a user whose hash lib/pwhash.h calls weak)
+ *   facteur user import exim-passwd|dovecot-passwd FILE [--domain D]
+ *                       [--replace]                         (import.c)
  *   facteur alias add ADDR TARGET... | del ADDR [TARGET...] | list
  *       (ADDR may be @domain: a catch-all)
  *   facteur queue           one line a queued message: id, age, sender,
@@ -48,6 +51,7 @@
 #include "qinfo.h"
 #include "queue.h"
 #include "exitcode.h"
+#include "pwhash.h"
 #include "sa.h"
 #include "table.h"
 
@@ -64,10 +68,25 @@ usage(void)
           "       facteur route del DOMAIN | list\n"
           "       facteur queue [flush]\n"
           "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"
+          "       facteur user import exim-passwd|dovecot-passwd FILE "
+          "[--domain D] [--replace]\n"
           "       facteur alias add ADDR TARGET... | del ADDR [TARGET...] "
           "| list\n",
         stderr);
     exit(EXIT_PERM);
+}
+
+/* 1 when the hash of a users row (hash[:maildir]) is weak. */
+static int
+weak_user(const struct row *r)
+{
+    char hash[TABLE_LINE_MAX + 1];
+    int weak;
+
+    snprintf(hash, sizeof hash, "%.*s", (int)strcspn(r->val, ":"), r->val);
+    weak = pwhash_weak(hash);
+    explicit_bzero(hash, sizeof hash);
+    return weak;
 }
 
 static void
@@ -78,6 +97,8 @@ list(struct table *t)
     for (i = 0; i < t->n; i++) {
         if (strcmp(t->name, "aliases") == 0)
             printf("%s:%s\n", t->rows[i].key, t->rows[i].val);
+        else if (strcmp(t->name, "users") == 0 && weak_user(&t->rows[i]))
+            printf("%s weak\n", t->rows[i].key);
         else
             printf("%s\n", t->rows[i].key);
     }
@@ -211,6 +232,8 @@ cmd_user(int argc, char **argv)
         list(&t);
         return EXIT_OK;
     }
+    if (argc >= 1 && strcmp(argv[0], "import") == 0)
+        return cmd_user_import(argc - 1, argv + 1);
     if (argc != 2)
         usage();
     canon_addr(argv[1], 0, addr, sizeof addr);

@@ -104,7 +104,8 @@ def log(proto, qname, qtype, edns):
     noedns or edns=SIZE, then ",do" when the DO bit is set."""
     flags = "noedns"
     if edns:
-        flags = "edns=%d%s" % (edns[0].edns_len, ",do" if edns[0].edns_do else "")
+        do = ",do" if edns[0].edns_do else ""
+        flags = "edns=%d%s" % (edns[0].edns_len, do)
     with log_lock, open(opts.log, "a") as f:
         f.write("%s %s %s %s\n" % (proto, qname, qtype, flags))
 

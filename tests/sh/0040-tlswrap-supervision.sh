@@ -39,13 +39,13 @@ check "inetd-style fds with STARTTLS" \
     contains "$T/out" "250-SSL_PROTOCOL=TLSv1.2"
 
 # Unit files: verified as shipped, with the program paths pointed at this
-# build (submissiond does not exist yet: linesrv stands in), and
+# build, and
 # without Documentation= (the man pages are not installed here).
 if command -v systemd-analyze >/dev/null 2>&1; then
     mkdir -p "$T/units" "$T/fakebin"
     ln -s "$BIN/tlswrap" "$T/fakebin/tlswrap"
     ln -s "$BIN/smtpd" "$T/fakebin/smtpd"
-    ln -s "$TBIN/linesrv" "$T/fakebin/submissiond"
+    ln -s "$BIN/submissiond" "$T/fakebin/submissiond"
     ln -s "$BIN/queue-run" "$T/fakebin/queue-run"
     for f in "$TOP"/service/systemd/*; do
         sed -e "s|/usr/local/bin/|$T/fakebin/|g" -e '/^Documentation=/d' \
@@ -74,13 +74,17 @@ if command -v s6-svscan >/dev/null 2>&1 && is_root; then
     rm -f "$T/fakebin/tlswrap"
     printf '#!/bin/sh\nexec %s %s "$@"\n' "$BIN/tlswrap" "$TLSWRAP_IDS" \
         >"$T/fakebin/tlswrap"
-    chmod 755 "$T/fakebin/tlswrap"
+    rm -f "$T/fakebin/submissiond"
+    printf '#!/bin/sh\nexec %s -u 64012:64012 "$@"\n' "$BIN/submissiond" \
+        >"$T/fakebin/submissiond"
+    chmod 755 "$T/fakebin/tlswrap" "$T/fakebin/submissiond"
     s6-svscan "$T/scan" >/dev/null 2>&1 &
     SVPID=$!
     PIDS="$PIDS $SVPID"
     if wait_port "$P"; then
-        printf 'QUIT\r\n' | sclient "$P"
-        check "s6 run script serves implicit TLS" contains "$T/out" "221 bye"
+        printf 'EHLO c.test\r\nQUIT\r\n' | sclient "$P"
+        check "s6 run script serves submission on implicit TLS (AUTH offered)" \
+            sh -c "grep -q '250-AUTH PLAIN LOGIN' '$T/out' && grep -q '221 2.0.0' '$T/out'"
         sleep 0.5
         check "s6-log writes timestamped lines" \
             grep -Eq "^20[0-9-]+ [0-9:.]+  tlswrap: info: .* done peer=127.0.0.1" \

@@ -160,7 +160,8 @@ R! 250 2.0.0 ok
 S QUIT
 R 221
 EOF
-check "BDAT: delivered, the leading dot kept (no unstuffing)" \
+check "BDAT: delivered" delivered alice "Subject: bdat-chunks"
+check "BDAT: the leading dot kept (no unstuffing)" \
     sh -c "grep -rlF 'Subject: bdat-chunks' '$M/example.org/alice/new' | xargs grep -q '^\.line one'"
 check "BDAT: a bare LF refused at LAST; BDAT without MAIL consumed" \
     $CHAT "$P" <<'EOF'
@@ -227,6 +228,53 @@ S RCPT TO:<u@other.test>
 R 250
 S RSET
 R 250
+S QUIT
+R 221
+EOF
+
+# The filter hook: FACTEUR_QUEUE names a qmail-queue style program put
+# in front of queue-inject (here a shell filter adding a field; envelope
+# on fd 1 passed through untouched).
+cat >"$T/filter" <<EOF
+#!/bin/sh
+{ printf 'X-Filtered: yes\r\n'; cat; } | exec "$BIN/queue-inject"
+EOF
+chmod 755 "$T/filter"
+P6=$(freeport)
+env FACTEUR_QUEUE="$T/filter" tcpserver -DRHl0 127.0.0.1 "$P6" \
+    "$BIN/smtpd" $SMTPD_IDS 2>>"$LOG" &
+PIDS="$PIDS $!"
+wait_port "$P6"
+check "FACTEUR_QUEUE: the message goes through the filter" \
+    swaks -S --server "127.0.0.1:$P6" --from a@remote.test \
+    --to alice@example.org --header "Subject: filtered"
+filtered() {
+    f=$(grep -rlF 'Subject: filtered' "$M/example.org/alice/new" 2>/dev/null | head -1)
+    [ -n "$f" ] && grep -q '^X-Filtered: yes' "$f"
+}
+check "FACTEUR_QUEUE: delivered with the filter's field" wait_for 5 filtered
+printf '#!/bin/sh\nexit 31\n' >"$T/refuse"
+chmod 755 "$T/refuse"
+P7=$(freeport)
+env FACTEUR_QUEUE="$T/refuse" tcpserver -DRHl0 127.0.0.1 "$P7" \
+    "$BIN/smtpd" $SMTPD_IDS 2>>"$LOG" &
+PIDS="$PIDS $!"
+wait_port "$P7"
+check "a filter that refuses (exit 31): 554, never 250" $CHAT "$P7" <<'EOF'
+R 220
+S HELO c.test
+R 250
+S MAIL FROM:<a@remote.test>
+R 250
+S RCPT TO:<alice@example.org>
+R 250
+S DATA
+R 354
+S Subject: refused-by-filter
+S
+S x
+S .
+R! 554 5.6.0
 S QUIT
 R 221
 EOF

@@ -107,7 +107,8 @@ temp_after() {
 # over_tcp NAME: dnsq a NAME gives 192.0.2.40 and .41, asked over TCP.
 over_tcp() {
     "$Q" a "$1" >"$T/o" &&
-        [ "$(tail -n 2 "$T/o" | tr '\n' ' ')" = "a 192.0.2.40 a 192.0.2.41 " ] &&
+        [ "$(tail -n 2 "$T/o" | tr '\n' ' ')" = \
+            "a 192.0.2.40 a 192.0.2.41 " ] &&
         [ "$(asked tcp "$1" A)" -eq 1 ]
 }
 # bigtxt: the six long TXT records, whole.
@@ -240,5 +241,48 @@ check "a malformed resolver file: refused (111)" \
 : >"$FACTEUR_CONF/resolver"
 check "an empty resolver file: refused (111)" \
     test "$(code "$Q" a example.test)" = 111
+
+# /etc/resolv.conf, and 127.0.0.1 when it names no server: in a network
+# and mount namespace of their own, with the server on ADDR port 53 and
+# the file bound over /etc/resolv.conf (ns.sh FILE ADDR).
+cat >"$T/ns.sh" <<'EOF'
+set -u
+ip link set lo up && mount --bind "$1" /etc/resolv.conf || exit 1
+"$PY" "$TOP/tests/helpers/dnsserver.py" --zone "$T/zone" --addr "$2" 53 &
+for _ in $(seq 50); do
+    "$PY" -c "import socket; socket.create_connection(('$2', 53), 1)" \
+        2>/dev/null && break
+    sleep 0.1
+done
+"$Q" a mx1.example.test
+kill $!
+EOF
+# resolv_conf FILE ADDR: dnsq a mx1.example.test answers with FILE as
+# /etc/resolv.conf, the server on ADDR, no FACTEUR_RESOLVER and no
+# resolver file.
+resolv_conf() {
+    rm -f "$FACTEUR_CONF/resolver"
+    env -u FACTEUR_RESOLVER PY="$PY" TOP="$TOP" T="$T" Q="$Q" \
+        unshare -mn sh "$T/ns.sh" "$1" "$2" >"$T/o" 2>&1
+    [ "$(head -n 1 "$T/o")" = "ok ad=0 rcode=0 name=mx1.example.test n=1" ] ||
+        { sed 's/^/# /' "$T/o"; return 1; }
+}
+cat >"$T/resolv1" <<EOF
+# comment
+search example.test
+nameserver fe80::1%eth0
+nameserver$(printf '\t')127.0.0.2   # the first that parses
+nameserver 192.0.2.99
+EOF
+printf 'search example.test\noptions ndots:2\n' >"$T/resolv2"
+if is_root && unshare -mn true 2>/dev/null; then
+    check "/etc/resolv.conf: its first usable nameserver" \
+        resolv_conf "$T/resolv1" 127.0.0.2
+    check "/etc/resolv.conf without a nameserver: 127.0.0.1" \
+        resolv_conf "$T/resolv2" 127.0.0.1
+else
+    skip "/etc/resolv.conf (needs root and unshare)"
+    skip "/etc/resolv.conf without a nameserver (needs root and unshare)"
+fi
 check "dnsq usage: 100" test "$(code "$Q" srv example.test)" = 100
 finish
