@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dane.h"
 #include "loop.h"
 #include "tlscert.h"
 #include "tlsclient.h"
@@ -26,6 +27,20 @@ dn_append(void *ctx, const void *buf, size_t len)
 
     if (d->p == NULL || d->len + len > d->cap)
         return; /* too long: the anchor is dropped below */
+    memcpy(d->p + d->len, buf, len);
+    d->len += len;
+}
+
+/* The DN of a DANE-TA anchor, into a fixed buffer. */
+static void
+dn_collect(void *ctx, const void *buf, size_t len)
+{
+    struct { unsigned char *p; size_t len; } *d = ctx;
+
+    if (d->len + len > 4096) {
+        d->len = 4097; /* too long: refused by the caller */
+        return;
+    }
     memcpy(d->p + d->len, buf, len);
     d->len += len;
 }
@@ -173,8 +188,9 @@ xw_start_chain(const br_x509_class **ctx, const char *server_name)
 
     t->xm.vtable->start_chain(&t->xm.vtable, server_name);
     t->first = 1;
-    t->eelen = 0;
-    t->eeover = 0;
+    t->ncert = 0;
+    t->certover = 0;
+    t->dane = NULL;
     br_x509_decoder_init(&t->dec, NULL, NULL);
 }
 
@@ -184,23 +200,29 @@ xw_start_cert(const br_x509_class **ctx, uint32_t length)
     struct tlsclient *t = owner(ctx);
 
     t->xm.vtable->start_cert(&t->xm.vtable, length);
+    if (t->ncert < TLS_CHAIN_MAX)
+        t->certlen[t->ncert] = 0;
+    t->certover = 0;
 }
 
 static void
 xw_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 {
     struct tlsclient *t = owner(ctx);
+    size_t k = t->ncert;
 
     t->xm.vtable->append(&t->xm.vtable, buf, len);
-    if (!t->first)
+    if (t->first)
+        br_x509_decoder_push(&t->dec, buf, len);
+    if (k >= TLS_CHAIN_MAX || t->certover)
         return;
-    br_x509_decoder_push(&t->dec, buf, len);
-    if (t->eelen + len <= sizeof t->ee) {
-        memcpy(t->ee + t->eelen, buf, len);
-        t->eelen += len;
-    } else {
-        t->eeover = 1;
+    if (t->certlen[k] + len > TLS_CERT_MAX) {
+        t->certover = 1;
+        t->certlen[k] = 0;
+        return;
     }
+    memcpy(t->chain[k] + t->certlen[k], buf, len);
+    t->certlen[k] += len;
 }
 
 static void
@@ -210,6 +232,73 @@ xw_end_cert(const br_x509_class **ctx)
 
     t->xm.vtable->end_cert(&t->xm.vtable);
     t->first = 0;
+    if (t->ncert < TLS_CHAIN_MAX) {
+        if (t->certover)
+            t->certlen[t->ncert] = 0;
+        t->ncert++;
+    }
+}
+
+/* DANE-TA: chain[ta] is the trust anchor; the certificates before it must
+ * chain up to it, valid now, the first one for the server name. */
+static int
+dane_ta_chain(struct tlsclient *t, size_t ta)
+{
+    static br_x509_minimal_context xm2;
+    static struct { unsigned char *p; size_t len; } dn;
+    static unsigned char dnbuf[4096];
+    br_x509_decoder_context dc;
+    br_x509_trust_anchor anchor;
+    const br_x509_pkey *pk;
+    size_t k;
+
+    dn.p = dnbuf;
+    dn.len = 0;
+    br_x509_decoder_init(&dc, dn_collect, &dn);
+    br_x509_decoder_push(&dc, t->chain[ta], t->certlen[ta]);
+    pk = br_x509_decoder_get_pkey(&dc);
+    if (pk == NULL || dn.len == 0 || dn.len > sizeof dnbuf)
+        return 0;
+    memset(&anchor, 0, sizeof anchor);
+    anchor.dn.data = dnbuf;
+    anchor.dn.len = dn.len;
+    anchor.flags = BR_X509_TA_CA;
+    anchor.pkey = *pk;
+    br_x509_minimal_init_full(&xm2, &anchor, 1);
+    xm2.vtable->start_chain(&xm2.vtable, t->name);
+    for (k = 0; k < ta; k++) {
+        if (t->certlen[k] == 0)
+            return 0;
+        xm2.vtable->start_cert(&xm2.vtable, (uint32_t)t->certlen[k]);
+        xm2.vtable->append(&xm2.vtable, t->chain[k], t->certlen[k]);
+        xm2.vtable->end_cert(&xm2.vtable);
+    }
+    return xm2.vtable->end_chain(&xm2.vtable) == 0;
+}
+
+/* The chain against the TLSA records: 1 when one matches. */
+static int
+dane_check(struct tlsclient *t)
+{
+    size_t i, k;
+
+    for (i = 0; i < t->ntlsa; i++) {
+        const struct dns_tlsa *r = &t->tlsa[i];
+        if (r->usage == 3 && t->ncert > 0 && t->certlen[0] > 0
+            && dane_match(r, t->chain[0], t->certlen[0])) {
+            t->dane = "DANE-EE";
+            return 1;
+        }
+        if (r->usage != 2)
+            continue;
+        for (k = 0; k < t->ncert; k++)
+            if (t->certlen[k] > 0 && dane_match(r, t->chain[k], t->certlen[k])
+                && (k == 0 || dane_ta_chain(t, k))) {
+                t->dane = "DANE-TA";
+                return 1;
+            }
+    }
+    return 0;
 }
 
 static unsigned
@@ -218,8 +307,12 @@ xw_end_chain(const br_x509_class **ctx)
     struct tlsclient *t = owner(ctx);
 
     t->xerr = t->xm.vtable->end_chain(&t->xm.vtable);
-    if (t->eeover)
-        t->eelen = 0;
+    if (t->ntlsa > 0) {
+        /* DANE decides alone: a match is enough, no match is fatal. */
+        if (!dane_check(t) || br_x509_decoder_get_pkey(&t->dec) == NULL)
+            return BR_ERR_X509_NOT_TRUSTED;
+        return 0;
+    }
     if (t->verify)
         return t->xerr;
     if (br_x509_decoder_get_pkey(&t->dec) == NULL)
@@ -232,7 +325,7 @@ xw_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
 {
     struct tlsclient *t = ((const struct tlsclient_x509 *)(const void *)ctx)->t;
 
-    if (t->verify)
+    if (t->verify && t->ntlsa == 0)
         return t->xm.vtable->get_pkey(&t->xm.vtable, usages);
     if (usages != NULL)
         *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
@@ -283,6 +376,13 @@ sock_write(void *ctx, const unsigned char *buf, size_t len)
     }
 }
 
+void
+tlsclient_dane(struct tlsclient *t, const struct dns_tlsa *tlsa, size_t n)
+{
+    t->tlsa = tlsa;
+    t->ntlsa = n;
+}
+
 int
 tlsclient_start(struct tlsclient *t, int fd, const char *name,
     const struct tlsanchors *anchors, int verify, int64_t deadline,
@@ -296,6 +396,7 @@ tlsclient_start(struct tlsclient *t, int fd, const char *name,
     t->xerr = BR_ERR_X509_NOT_TRUSTED;
     t->fd = fd;
     t->deadline = deadline;
+    t->name = name;
     br_ssl_engine_set_x509(&t->cc.eng, &t->xw.vtable);
     if (verify)
         br_ssl_engine_set_versions(&t->cc.eng, BR_TLS12, BR_TLS12);
@@ -310,8 +411,9 @@ tlsclient_start(struct tlsclient *t, int fd, const char *name,
     if (br_ssl_engine_current_state(&t->cc.eng) == BR_SSL_CLOSED) {
         int err = br_ssl_engine_last_error(&t->cc.eng);
         if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 64)
-            *why = verify ? "certificate not valid for the host"
-                          : "unusable certificate";
+            *why = t->ntlsa ? "no TLSA record matches the certificate (DANE)"
+                : verify ? "certificate not valid for the host"
+                         : "unusable certificate";
         else if (err == BR_ERR_IO)
             *why = "connection lost or timed out during the TLS handshake";
         else

@@ -9,7 +9,10 @@
  *       anchors (if any were given) is still reported;
  *   verify  the chain must end at one of the trust anchors and the end
  *       certificate must be valid for the server name; TLS 1.2 only.
- * The end-entity certificate (DER) is kept for a later look (DANE).
+ * DANE (RFC 7672): with TLSA records set (tlsclient_dane), the chain
+ * must match one of them (lib/dane.h) and nothing else is asked: a
+ * DANE-EE match needs nothing more, a DANE-TA match anchors the rest of
+ * the chain, checked with the server name.
  * Versions: TLS 1.0 to 1.2 opportunistically (encrypting an old server
  * beats clear text), 1.2 when verifying.  BearSSL's full client profile
  * otherwise (ECDHE first, AEAD first).
@@ -25,6 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dns.h"
 #include "limits.h"
 
 #define TLSCLIENT_ANCHORS_MAX 1024
@@ -55,9 +59,16 @@ struct tlsclient {
     int verify;          /* verification required */
     int first;           /* inside the first (end-entity) certificate */
     unsigned xerr;       /* the chain check's result (0: verified) */
-    unsigned char ee[TLS_CERT_MAX];
-    size_t eelen;        /* 0 when it did not fit */
-    int eeover;
+    /* The chain as sent (for DANE); a certificate too large, or beyond
+     * TLS_CHAIN_MAX, is not kept (certlen 0). */
+    unsigned char chain[TLS_CHAIN_MAX][TLS_CERT_MAX];
+    size_t certlen[TLS_CHAIN_MAX];
+    size_t ncert;
+    int certover;
+    const char *name;
+    const struct dns_tlsa *tlsa; /* DANE: the usable records, or NULL */
+    size_t ntlsa;
+    const char *dane;    /* "DANE-EE", "DANE-TA" once matched, else NULL */
 };
 
 /**
@@ -75,6 +86,14 @@ void tlsclient_anchors_free(struct tlsanchors *a);
 int tlsclient_start(struct tlsclient *t, int fd, const char *name,
     const struct tlsanchors *anchors, int verify, int64_t deadline,
     const char **why);
+
+/**
+ * tlsclient_dane - require the chain to match one of the n TLSA records
+ * (kept by the caller until the handshake is over); call before
+ * tlsclient_start.  n == 0: no DANE.
+ */
+void tlsclient_dane(struct tlsclient *t, const struct dns_tlsa *tlsa,
+    size_t n);
 
 /** tlsclient_verified - 1 when the chain verified against the anchors and
  * the name (whatever the policy). */

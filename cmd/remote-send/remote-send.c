@@ -29,6 +29,11 @@
  * (pipelined when offered); DATA in canonical form: CRLF only and
  * dot-stuffed after that (lib/smtpdata.h smtpstuff), so no queued byte
  * sequence can end DATA early at the next hop.
+ * DANE (RFC 7672): when the MX answer and the host's TLSA records
+ * (_PORT._tcp.HOST) come back validated (AD, from a trusted local
+ * resolver), TLS is mandatory and the certificate must match one of them
+ * (lib/dane.h: DANE-EE, DANE-TA); a TLSA lookup that fails temporarily
+ * makes the host unusable.
  * Policies (lib/route.h, default "may"): none, may, encrypt (TLS or
  * nothing), verify (TLS with a certificate valid for the host against
  * the CA bundle: $FACTEUR_CONF/cafile, else Debian's
@@ -72,6 +77,7 @@
 #include "buf.h"
 #include "cdbq.h"
 #include "conf.h"
+#include "dane.h"
 #include "dns.h"
 #include "dnsname.h"
 #include "exitcode.h"
@@ -109,6 +115,10 @@ static uint64_t msgsize;
 static int msg8bit;
 static struct tlsanchors anchors;
 static int anchors_loaded;
+/* DANE for the host being tried: its usable, DNSSEC-validated TLSA
+ * records (none: no DANE). */
+static struct dns_tlsa dane[DNS_ANSWERS_MAX];
+static size_t ndane;
 
 /* A connection: clear or TLS, with line reading. */
 struct conn {
@@ -499,7 +509,8 @@ transaction(struct conn *k, const struct smtpreply *eh)
     log_info("sent host=%s ip=%s tls=%s%s%s verified=%s reply=\"%s\"", c.host,
         c.ip, c.tls ? tlsclient_version(&c.t) : "none", c.tls ? ":" : "",
         c.tls ? tlsclient_cipher(&c.t) : "",
-        c.tls && tlsclient_verified(&c.t) ? "ca" : "no", r.text);
+        c.tls && c.t.dane ? c.t.dane
+            : c.tls && tlsclient_verified(&c.t) ? "ca" : "no", r.text);
     send_cmd(k, "QUIT\r\n");
     return DONE;
 
@@ -531,6 +542,12 @@ attempt(const struct sockaddr *sa, socklen_t salen, const char *host,
 
     memset(&c, 0, sizeof c);
     snprintf(c.host, sizeof c.host, "%s", host);
+    if (ndane > 0) {
+        /* DANE: TLS is mandatory and the TLSA records decide (RFC 7672),
+         * whatever the default policy. */
+        pol = ROUTE_TLS_ENCRYPT;
+        tlsclient_dane(&c.t, dane, ndane);
+    }
     if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)
                                   ->sin6_addr, c.ip, sizeof c.ip);
@@ -600,7 +617,10 @@ attempt(const struct sockaddr *sa, socklen_t salen, const char *host,
         }
     }
     if (!c.tls && (pol == ROUTE_TLS_ENCRYPT || pol == ROUTE_TLS_VERIFY)) {
-        set_last("%s [%s]: TLS is required by the policy but not offered",
+        set_last(ndane ? "%s [%s]: TLSA records published (DANE) but "
+                         "STARTTLS not offered"
+                       : "%s [%s]: TLS is required by the policy but not "
+                         "offered",
             host, c.ip);
         send_cmd(&c, "QUIT\r\n");
         close(c.fd);
@@ -619,14 +639,47 @@ attempt(const struct sockaddr *sa, socklen_t salen, const char *host,
 }
 
 /* All addresses of host (a name or an address literal). */
+/* The usable TLSA records of host:port when the answer is validated (AD)
+ * into dane[].  0, or -1 when the lookup failed temporarily: the host is
+ * then unusable (RFC 7672 2.2). */
+static int
+lookup_dane(struct dns *d, const char *host, unsigned port)
+{
+    static struct dns_answer ans;
+    char name[DNSNAME_MAX + 16];
+    size_t i;
+    int st;
+
+    ndane = 0;
+    if ((size_t)snprintf(name, sizeof name, "_%u._tcp.%s", port, host)
+        >= sizeof name)
+        return 0;
+    st = dns_query(d, name, DNS_T_TLSA, &ans);
+    if (st == DNS_TEMP) {
+        set_last("%s: TLSA lookup failed (DANE), host not used", host, NULL);
+        return -1;
+    }
+    if (st != DNS_OK || !ans.ad)
+        return 0; /* none, or not validated: no DANE */
+    for (i = 0; i < ans.n; i++)
+        if (dane_usable(&ans.u.tlsa[i]))
+            dane[ndane++] = ans.u.tlsa[i];
+    return 0;
+}
+
 static enum attempt
 try_host(struct dns *d, const char *host, unsigned port,
-    const struct route *rt, enum route_tls pol)
+    const struct route *rt, enum route_tls pol, int mxsecure)
 {
     static struct dns_answer ans;
     static const enum dns_type types[2] = { DNS_T_AAAA, DNS_T_A };
     int t;
     size_t i;
+
+    ndane = 0;
+    /* DANE only where the MX answer itself was validated. */
+    if (mxsecure && host[0] != '[' && lookup_dane(d, host, port) == -1)
+        return NEXT;
 
     if (host[0] == '[') {
         struct sockaddr_storage ss;
@@ -806,7 +859,7 @@ main(int argc, char **argv)
         else if (!have_dns && rt.host[0] != '[')
             set_last("no usable DNS resolver", NULL, NULL);
         else
-            try_host(&d, rt.host, rt.port, &rt, pol);
+            try_host(&d, rt.host, rt.port, &rt, pol, 0);
         route_wipe(&rt);
         report();
         return 0;
@@ -828,13 +881,15 @@ main(int argc, char **argv)
             NULL);
         set_all('P', last, 1);
     } else if (dq == DNS_NODATA) {
-        try_host(&d, domain, mxport, NULL, pol); /* no MX: the domain itself */
+        /* no MX: the domain itself */
+        try_host(&d, domain, mxport, NULL, pol, mx.ad);
     } else {
         size_t k;
         for (k = 0; k < mx.n; k++) {
             if (mx.u.mx[k].host[0] == 0)
                 continue;
-            if (try_host(&d, mx.u.mx[k].host, mxport, NULL, pol) == DONE)
+            if (try_host(&d, mx.u.mx[k].host, mxport, NULL, pol, mx.ad)
+                == DONE)
                 break;
         }
     }

@@ -18,6 +18,26 @@ P=$(freeport)
 DP=$(freeport)
 LOG=$T/log
 
+# DANE material: the SPKI digests of B's certificates (ECDSA and RSA),
+# and a small CA with a leaf for mx.danta.test (DANE-TA).
+spki() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64; }
+EE1=$(spki "$A/tls/default/fullchain.pem")
+EE2=$(spki "$A/tls/default/fullchain-rsa.pem")
+mkdir -p "$T/ca" "$T/ta-tls/default"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -days 30 -subj "/CN=Test CA" -addext basicConstraints=critical,CA:TRUE \
+    -keyout "$T/ca/key.pem" -out "$T/ca/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "/CN=mx.danta.test" -keyout "$T/ta-tls/default/privkey.pem" \
+    -out "$T/ca/leaf.csr" 2>/dev/null
+printf 'subjectAltName=DNS:mx.danta.test\n' >"$T/ca/ext"
+openssl x509 -req -in "$T/ca/leaf.csr" -CA "$T/ca/ca.pem" \
+    -CAkey "$T/ca/key.pem" -CAcreateserial -days 30 -extfile "$T/ca/ext" \
+    -out "$T/ca/leaf.pem" 2>/dev/null
+cat "$T/ca/leaf.pem" "$T/ca/ca.pem" >"$T/ta-tls/default/fullchain.pem"
+TA=$(spki "$T/ca/ca.pem")
+ZERO=0000000000000000000000000000000000000000000000000000000000000000
+
 # The zone.
 cat >"$T/zone" <<EOF
 \$ORIGIN test.
@@ -37,8 +57,34 @@ mx.hard.test. A 127.0.0.6
 nullmx.test. MX 0 .
 inject.test. MX 10 mx.inject.test.
 mx.inject.test. A 127.0.0.8
+dane.test. MX 10 mx.dane.test.
+mx.dane.test. A 127.0.0.3
+_$P._tcp.mx.dane.test. TLSA 3 1 1 $EE1
+_$P._tcp.mx.dane.test. TLSA 3 1 1 $EE2
+danebad.test. MX 10 mx.danebad.test.
+mx.danebad.test. A 127.0.0.3
+_$P._tcp.mx.danebad.test. TLSA 3 1 1 $ZERO
+insecure.test. MX 10 mx.insecure.test.
+mx.insecure.test. A 127.0.0.3
+_$P._tcp.mx.insecure.test. TLSA 3 1 1 $ZERO
+danta.test. MX 10 mx.danta.test.
+mx.danta.test. A 127.0.0.10
+_$P._tcp.mx.danta.test. TLSA 2 1 1 $TA
+danta2.test. MX 10 mx.danta2.test.
+mx.danta2.test. A 127.0.0.10
+_$P._tcp.mx.danta2.test. TLSA 2 1 1 $TA
+danefail.test. MX 10 mx.danefail.test.
+mx.danefail.test. A 127.0.0.3
+_$P._tcp.mx.danefail.test. TLSA 3 1 1 $EE1
 EOF
-/usr/bin/python3 "$TOP/tests/helpers/dnsserver.py" --zone "$T/zone" "$DP" \
+# AD (validated) on the DANE names, but for insecure.test's TLSA.
+ads=""
+for dn in dane danebad danta danta2 danefail; do
+    ads="$ads --ad $dn.test --ad _$P._tcp.mx.$dn.test"
+done
+# shellcheck disable=SC2086
+/usr/bin/python3 "$TOP/tests/helpers/dnsserver.py" --zone "$T/zone" $ads \
+    --ad insecure.test --servfail "_$P._tcp.mx.danefail.test" "$DP" \
     2>>"$LOG" &
 PIDS="$PIDS $!"
 
@@ -56,6 +102,10 @@ FB() { FACTEUR_CONF=$B "$BIN/facteur" "$@"; }
 FB domain add b.test
 FB domain add implicit.test
 echo pw | FB user add bob@b.test
+for dom in dane danebad insecure danta danta2 danefail; do
+    FB domain add $dom.test
+    echo pw | FB user add "bob@$dom.test"
+done
 echo 'relay pw' | FB user add relay@b.test
 FB route add '*' "[127.0.0.9]:$(freeport)"  # B's own outbound: nowhere
 printf '@example.org relay@b.test\n' | cdb -c -m "$B/sendas.cdb"
@@ -67,6 +117,10 @@ PIDS="$PIDS $!"
 # shellcheck disable=SC2086
 FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.3 "$P" "$BIN/tlswrap" -s \
     $TLSWRAP_IDS "$BIN/smtpd" -u 64012:64012 2>>"$T/logb" &
+PIDS="$PIDS $!"
+# shellcheck disable=SC2086
+FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.10 "$P" "$BIN/tlswrap" -s \
+    -d "$T/ta-tls" $TLSWRAP_IDS "$BIN/smtpd" -u 64012:64012 2>>"$T/logb" &
 PIDS="$PIDS $!"
 # shellcheck disable=SC2086
 FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.7 465 "$BIN/tlswrap" \
@@ -196,4 +250,30 @@ check "a server injecting bytes after its STARTTLS 220: delivered normally" \
     wait_for 10 sh -c "grep -q 'delivered id=.* to=w@inject.test' '$LOG'"
 check "... EHLO was sent again inside TLS and the injected line ignored" \
     grep -q "^tls EHLO mail.example.org" "$T/inject.log"
+
+# DANE (RFC 7672), the zone's AD bit standing for a validating resolver.
+send bob@dane.test to-dane
+check "DANE-EE: a TLSA 3 1 1 match, delivered" \
+    wait_for 10 has "$T/b/mail/dane.test/bob/new" "Subject: to-dane"
+check "DANE-EE: logged as verified by DANE-EE" \
+    grep -q "sent host=mx.dane.test .* verified=DANE-EE" "$LOG"
+send bob@danebad.test to-danebad
+check "DANE: no TLSA record matches: deferred, nothing delivered" \
+    wait_for 10 state "r P bob@danebad.test .*no TLSA record matches"
+check "DANE mismatch: nothing reached the server" \
+    nowhere "Subject: to-danebad" "$T/b/mail"
+send bob@insecure.test to-insecure
+check "TLSA without AD (not validated): ignored, delivered" \
+    wait_for 10 has "$T/b/mail/insecure.test/bob/new" "Subject: to-insecure"
+send bob@danta.test to-danta
+check "DANE-TA 2 1 1: the CA in the chain matches, the leaf names the MX" \
+    wait_for 10 has "$T/b/mail/danta.test/bob/new" "Subject: to-danta"
+check "DANE-TA: logged as verified by DANE-TA" \
+    grep -q "sent host=mx.danta.test .* verified=DANE-TA" "$LOG"
+send bob@danta2.test to-danta2
+check "DANE-TA with a certificate for another name: deferred" \
+    wait_for 10 state "r P bob@danta2.test .*no TLSA record matches"
+send bob@danefail.test to-danefail
+check "a TLSA lookup that fails (SERVFAIL): the host is not used, deferred" \
+    wait_for 10 state "r P bob@danefail.test .*TLSA lookup failed"
 finish
