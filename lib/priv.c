@@ -87,11 +87,10 @@ priv_drop(uid_t uid, gid_t gid, const char *jail)
 }
 
 int
-priv_become(const char *confname, const char *defuser)
+priv_resolve(const char *confname, const char *defuser, uid_t *uid,
+    gid_t *gid)
 {
     char spec[256];
-    uid_t uid;
-    gid_t gid;
     int r;
 
     if (geteuid() != 0)
@@ -100,11 +99,22 @@ priv_become(const char *confname, const char *defuser)
     if (r == -1)
         return -1;
     if (r == 0) {
-        if (priv_parse(defuser, &uid, &gid) == -1)
+        if (priv_parse(defuser, uid, gid) == -1)
             return errno == ENOENT ? 0 : -1;
-    } else if (priv_parse(spec, &uid, &gid) == -1) {
-        return -1;
+        return 1;
     }
+    return priv_parse(spec, uid, gid) == -1 ? -1 : 1;
+}
+
+int
+priv_become(const char *confname, const char *defuser)
+{
+    uid_t uid;
+    gid_t gid;
+    int r = priv_resolve(confname, defuser, &uid, &gid);
+
+    if (r <= 0)
+        return r;
     return priv_drop(uid, gid, NULL) == -1 ? -1 : 1;
 }
 

@@ -34,6 +34,13 @@ int priv_drop(uid_t uid, gid_t gid, const char *jail);
  */
 int priv_become(const char *confname, const char *defuser);
 
+/**
+ * priv_resolve - the user priv_become would become, without becoming it:
+ * 1 (uid, gid set), 0 none (not root, or defuser missing), -1 with errno.
+ */
+int priv_resolve(const char *confname, const char *defuser, uid_t *uid,
+    gid_t *gid);
+
 /** priv_limits - rlimits for a process that will create nothing: no core
  * file, no new process.  0 or -1. */
 int priv_limits(void);

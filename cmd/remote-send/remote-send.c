@@ -34,6 +34,12 @@
  * resolver), TLS is mandatory and the certificate must match one of them
  * (lib/dane.h: DANE-EE, DANE-TA); a TLSA lookup that fails temporarily
  * makes the host unusable.
+ * MTA-STS (RFC 8461): when the domain announces a policy (TXT at
+ * _mta-sts.DOMAIN), it is fetched over HTTPS (certificate verified, no
+ * redirect) and cached under $statedir/mta-sts for its max_age; in
+ * "enforce" mode only the MX hosts the policy names are used, with TLS
+ * and a certificate valid for the MX name; an unexpired cached policy
+ * applies when the record or the server is gone.
  * Policies (lib/route.h, default "may"): none, may, encrypt (TLS or
  * nothing), verify (TLS with a certificate valid for the host against
  * the CA bundle: $FACTEUR_CONF/cafile, else Debian's
@@ -46,7 +52,8 @@
  * REMOTE_DATA_TIMEOUT (the reply to the final dot, default 600),
  * REMOTE_SMTP_PORT (the port of MX hosts, default 25: for tests, or a
  * private relay network).
- * Files: hostname (the EHLO name), routes.cdb, cafile, remoteuser.
+ * Files: hostname (the EHLO name), routes.cdb, cafile, remoteuser,
+ * statedir (the MTA-STS cache, default /var/lib/facteur).
  * Privileges: started as root (by queue-run), it reads routes.cdb and the
  * CA bundle, then becomes $FACTEUR_CONF/remoteuser (a name or uid:gid;
  * default facteur-smtpd when that user exists) before any DNS query or
@@ -64,12 +71,15 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -83,6 +93,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "mtasts.h"
 #include "priv.h"
 #include "route.h"
 #include "rreport.h"
@@ -737,6 +748,201 @@ try_host(struct dns *d, const char *host, unsigned port,
     return NEXT;
 }
 
+/* ---- MTA-STS (RFC 8461) ---- */
+
+#define STS_HTTP_MAX (MTASTS_POLICY_MAX + 16384)
+static int stsdir = -1; /* <statedir>/mta-sts: the policy cache */
+
+/* Fetch https://mta-sts.DOMAIN/.well-known/mta-sts.txt (certificate
+ * verified, no redirects) into body.  0, or -1. */
+static int
+sts_fetch(struct dns *d, const char *domain, char *body, size_t *blen)
+{
+    static struct tlsclient t;
+    static struct dns_answer a;
+    static char resp[STS_HTTP_MAX + 1];
+    static const enum dns_type types[2] = { DNS_T_AAAA, DNS_T_A };
+    char host[DNSNAME_MAX + 16], req[DNSNAME_MAX + 160];
+    const char *why, *hdr_end, *ct;
+    size_t got = 0, i;
+    int fd = -1, k;
+
+    if (!anchors_loaded)
+        return -1;
+    snprintf(host, sizeof host, "mta-sts.%s", domain);
+    for (k = 0; k < 2 && fd == -1; k++) {
+        if (dns_query(d, host, types[k], &a) != DNS_OK)
+            continue;
+        for (i = 0; i < a.n && fd == -1; i++) {
+            struct sockaddr_storage ss;
+            socklen_t len;
+            memset(&ss, 0, sizeof ss);
+            if (types[k] == DNS_T_AAAA) {
+                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+                s6->sin6_family = AF_INET6;
+                s6->sin6_port = htons(443);
+                memcpy(&s6->sin6_addr, a.u.a[i], 16);
+                len = sizeof *s6;
+            } else {
+                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+                s4->sin_family = AF_INET;
+                s4->sin_port = htons(443);
+                memcpy(&s4->sin_addr, a.u.a[i], 4);
+                len = sizeof *s4;
+            }
+            fd = tcp_connect((struct sockaddr *)&ss, len);
+        }
+    }
+    if (fd == -1)
+        return -1;
+    memset(&t, 0, sizeof t);
+    if (tlsclient_start(&t, fd, host, &anchors, 1,
+            loop_now() + reply_to * 1000LL, &why) == -1) {
+        log_info("mta-sts fetch failed host=%s why=\"%s\"", host, why);
+        close(fd);
+        return -1;
+    }
+    snprintf(req, sizeof req, "GET /.well-known/mta-sts.txt HTTP/1.0\r\n"
+             "Host: %s\r\nUser-Agent: facteur\r\n\r\n", host);
+    if (tlsclient_write(&t, req, strlen(req)) == -1) {
+        close(fd);
+        return -1;
+    }
+    for (;;) {
+        ssize_t r = tlsclient_read(&t, resp + got, STS_HTTP_MAX - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (got == STS_HTTP_MAX)
+            break;
+    }
+    close(fd);
+    resp[got] = 0;
+    /* HTTP/1.x 200, text/plain, no redirect followed (RFC 8461 3.3). */
+    hdr_end = strstr(resp, "\r\n\r\n");
+    if (got < 12 || strncmp(resp, "HTTP/1.", 7) != 0
+        || strncmp(resp + 8, " 200", 4) != 0 || hdr_end == NULL)
+        return -1;
+    for (ct = resp; ct != NULL && ct < hdr_end; ct = strstr(ct, "\r\n")) {
+        ct += 2;
+        if (strncasecmp(ct, "Content-Type:", 13) == 0) {
+            const char *v = ct + 13;
+            while (*v == ' ')
+                v++;
+            if (strncasecmp(v, "text/plain", 10) != 0)
+                return -1;
+            break;
+        }
+    }
+    *blen = got - (size_t)(hdr_end + 4 - resp);
+    if (*blen > MTASTS_POLICY_MAX)
+        return -1;
+    memcpy(body, hdr_end + 4, *blen);
+    return 0;
+}
+
+/* The cached policy of domain: 1 (id, expiry, text), else 0. */
+static int
+sts_cache_get(const char *domain, char *id, int64_t *expires, char *text,
+    size_t *tlen)
+{
+    static char buf[MTASTS_POLICY_MAX + 128];
+    long long e;
+    ssize_t n;
+    char *nl;
+    int fd;
+
+    if (stsdir == -1)
+        return 0;
+    fd = openat(stsdir, domain, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd == -1)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    nl = strchr(buf, '\n');
+    if (nl == NULL || sscanf(buf, "%32s %lld", id, &e) != 2)
+        return 0;
+    *expires = e;
+    *tlen = (size_t)(buf + n - (nl + 1));
+    memcpy(text, nl + 1, *tlen);
+    return 1;
+}
+
+static void
+sts_cache_put(const char *domain, const char *id, int64_t expires,
+    const char *text, size_t tlen)
+{
+    char tmp[DNSNAME_MAX + 16], head[MTASTS_ID_MAX + 32];
+    int fd;
+
+    if (stsdir == -1)
+        return;
+    snprintf(tmp, sizeof tmp, ".%s.%ld", domain, (long)getpid());
+    fd = openat(stsdir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd == -1)
+        return;
+    snprintf(head, sizeof head, "%s %lld\n", id, (long long)expires);
+    if (fd_write_all(fd, head, strlen(head), -1) == -1
+        || fd_write_all(fd, text, tlen, -1) == -1 || fsync(fd) == -1) {
+        close(fd);
+        unlinkat(stsdir, tmp, 0);
+        return;
+    }
+    close(fd);
+    if (renameat(stsdir, tmp, stsdir, domain) == -1)
+        unlinkat(stsdir, tmp, 0);
+}
+
+/* The MTA-STS policy in force for domain: 1 (in *pol), or 0 none. */
+static int
+sts_policy(struct dns *d, const char *domain, struct mtasts_policy *pol)
+{
+    static struct dns_answer a;
+    static char text[MTASTS_POLICY_MAX + 1], fresh[MTASTS_POLICY_MAX + 1];
+    char name[DNSNAME_MAX + 16], id[MTASTS_ID_MAX + 1] = "";
+    char cid[MTASTS_ID_MAX + 1] = "";
+    int64_t now = (int64_t)time(NULL), expires = 0;
+    size_t tlen = 0, flen, i, nsts = 0;
+    int st, cached;
+
+    snprintf(name, sizeof name, "_mta-sts.%s", domain);
+    st = dns_query(d, name, DNS_T_TXT, &a);
+    if (st == DNS_OK)
+        for (i = 0; i < a.n; i++) {
+            char one[MTASTS_ID_MAX + 1];
+            if (mtasts_txt(a.txt[i], a.txtlen[i], one) == 0) {
+                memcpy(id, one, sizeof one);
+                nsts++;
+            }
+        }
+    if (nsts != 1)
+        id[0] = 0; /* none, or several: no (new) policy announced */
+    cached = sts_cache_get(domain, cid, &expires, text, &tlen)
+        && expires > now;
+    if (id[0] && !(cached && strcmp(id, cid) == 0)) {
+        /* Announced and not (or not this version) in the cache. */
+        if (sts_fetch(d, domain, fresh, &flen) == 0
+            && mtasts_parse(fresh, flen, pol) == 0) {
+            sts_cache_put(domain, id, now + (int64_t)pol->max_age, fresh,
+                flen);
+            log_info("mta-sts domain=%s id=%s mode=%s fetched", domain, id,
+                pol->mode == MTASTS_ENFORCE ? "enforce"
+                    : pol->mode == MTASTS_TESTING ? "testing" : "none");
+            return pol->mode != MTASTS_NONE;
+        }
+        log_info("mta-sts domain=%s id=%s: cannot fetch the policy%s",
+            domain, id, cached ? ", the cached one applies" : "");
+    }
+    /* RFC 8461 5.1: an unexpired cached policy applies even when the
+     * record is gone or the fetch failed. */
+    if (cached && mtasts_parse(text, tlen, pol) == 0)
+        return pol->mode != MTASTS_NONE;
+    return 0;
+}
+
 /* The route for domain, or "*"; 1 found, 0 none, -1 unreadable. */
 static int
 find_route(const char *domain, struct route *rt)
@@ -841,6 +1047,19 @@ main(int argc, char **argv)
     have_dns = dns_init(&d) == 0;
     memset(&rt, 0, sizeof rt);
     have_route = find_route(domain, &rt);
+    /* The MTA-STS cache, made writable for the user we become. */
+    {
+        char sd[4096], dir[4200];
+        uid_t u;
+        gid_t g;
+        if (conf_line("statedir", sd, sizeof sd) != 1)
+            snprintf(sd, sizeof sd, "/var/lib/facteur");
+        snprintf(dir, sizeof dir, "%s/mta-sts", sd);
+        if (mkdir(dir, 0700) == 0 && priv_resolve("remoteuser",
+                "facteur-smtpd", &u, &g) == 1 && chown(dir, u, g) == -1)
+            log_warn("cannot chown %s: %s", dir, strerror(errno));
+        stsdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
     /* Routes (with passwords) and anchors are read: from here on, the
      * network is spoken to as an unprivileged user. */
     if (priv_become("remoteuser", "facteur-smtpd") == -1) {
@@ -884,12 +1103,23 @@ main(int argc, char **argv)
         /* no MX: the domain itself */
         try_host(&d, domain, mxport, NULL, pol, mx.ad);
     } else {
+        static struct mtasts_policy sts;
+        int enforce = sts_policy(&d, domain, &sts)
+            && sts.mode == MTASTS_ENFORCE;
         size_t k;
         for (k = 0; k < mx.n; k++) {
-            if (mx.u.mx[k].host[0] == 0)
+            const char *h = mx.u.mx[k].host;
+            if (h[0] == 0)
                 continue;
-            if (try_host(&d, mx.u.mx[k].host, mxport, NULL, pol, mx.ad)
-                == DONE)
+            if (enforce && !mtasts_mx_ok(&sts, h)) {
+                set_last("MX host %s is not allowed by the MTA-STS policy "
+                         "of %s", h, domain);
+                continue;
+            }
+            /* MTA-STS enforce: TLS with a certificate valid for the MX
+             * name (DANE, when published, decides instead). */
+            if (try_host(&d, h, mxport, NULL,
+                    enforce ? ROUTE_TLS_VERIFY : pol, mx.ad) == DONE)
                 break;
         }
     }

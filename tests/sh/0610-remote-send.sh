@@ -36,6 +36,29 @@ openssl x509 -req -in "$T/ca/leaf.csr" -CA "$T/ca/ca.pem" \
     -out "$T/ca/leaf.pem" 2>/dev/null
 cat "$T/ca/leaf.pem" "$T/ca/ca.pem" >"$T/ta-tls/default/fullchain.pem"
 TA=$(spki "$T/ca/ca.pem")
+# leaf NAME... DIR: a key and a chain for the names, signed by the CA.
+leaf() {
+    d=$1
+    shift
+    mkdir -p "$d"
+    san=$(printf 'DNS:%s,' "$@" | sed 's/,$//')
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/CN=$1" -keyout "$d/privkey.pem" -out "$d/leaf.csr" 2>/dev/null
+    printf 'subjectAltName=%s\n' "$san" >"$d/ext"
+    openssl x509 -req -in "$d/leaf.csr" -CA "$T/ca/ca.pem" \
+        -CAkey "$T/ca/key.pem" -CAcreateserial -days 30 -extfile "$d/ext" \
+        -out "$d/leaf.pem" 2>/dev/null
+    cat "$d/leaf.pem" "$T/ca/ca.pem" >"$d/fullchain.pem"
+}
+leaf "$T/sts-tls/default" mx.sts.test
+leaf "$T/sts-web" mta-sts.sts.test mta-sts.stsbad.test mta-sts.stsname.test
+mkdir -p "$T/policies"
+printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.sts.test\r\nmax_age: 86400\r\n' \
+    >"$T/policies/sts.test"
+printf 'version: STSv1\nmode: enforce\nmx: mx.elsewhere.test\nmax_age: 86400\n' \
+    >"$T/policies/stsbad.test"
+printf 'version: STSv1\nmode: enforce\nmx: *.stsname.test\nmax_age: 86400\n' \
+    >"$T/policies/stsname.test"
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
 # The zone.
@@ -73,6 +96,17 @@ _$P._tcp.mx.danta.test. TLSA 2 1 1 $TA
 danta2.test. MX 10 mx.danta2.test.
 mx.danta2.test. A 127.0.0.10
 _$P._tcp.mx.danta2.test. TLSA 2 1 1 $TA
+sts.test. MX 10 mx.sts.test.
+mx.sts.test. A 127.0.0.12
+_mta-sts.sts.test. TXT "v=STSv1; id=20261122;"
+mta-sts.sts.test. A 127.0.0.11
+stsbad.test. MX 10 mx.sts.test.
+_mta-sts.stsbad.test. TXT "v=STSv1; id=1;"
+mta-sts.stsbad.test. A 127.0.0.11
+stsname.test. MX 10 mx.stsname.test.
+mx.stsname.test. A 127.0.0.3
+_mta-sts.stsname.test. TXT "v=STSv1; id=1;"
+mta-sts.stsname.test. A 127.0.0.11
 danefail.test. MX 10 mx.danefail.test.
 mx.danefail.test. A 127.0.0.3
 _$P._tcp.mx.danefail.test. TLSA 3 1 1 $EE1
@@ -102,7 +136,7 @@ FB() { FACTEUR_CONF=$B "$BIN/facteur" "$@"; }
 FB domain add b.test
 FB domain add implicit.test
 echo pw | FB user add bob@b.test
-for dom in dane danebad insecure danta danta2 danefail; do
+for dom in dane danebad insecure danta danta2 danefail sts stsbad stsname; do
     FB domain add $dom.test
     echo pw | FB user add "bob@$dom.test"
 done
@@ -121,6 +155,14 @@ PIDS="$PIDS $!"
 # shellcheck disable=SC2086
 FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.10 "$P" "$BIN/tlswrap" -s \
     -d "$T/ta-tls" $TLSWRAP_IDS "$BIN/smtpd" -u 64012:64012 2>>"$T/logb" &
+PIDS="$PIDS $!"
+# shellcheck disable=SC2086
+FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.12 "$P" "$BIN/tlswrap" -s \
+    -d "$T/sts-tls" $TLSWRAP_IDS "$BIN/smtpd" -u 64012:64012 2>>"$T/logb" &
+PIDS="$PIDS $!"
+$PY "$TOP/tests/helpers/stsserver.py" 127.0.0.11 443 \
+    "$T/sts-web/fullchain.pem" "$T/sts-web/privkey.pem" "$T/policies" \
+    2>>"$T/sts.log" &
 PIDS="$PIDS $!"
 # shellcheck disable=SC2086
 FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.7 465 "$BIN/tlswrap" \
@@ -168,6 +210,9 @@ mkdir -p "$T/a/queue/tmp" "$T/a/queue/mess" "$T/a/queue/todo" "$T/a/mail"
 echo "$T/a/queue" >"$A/queuedir"
 echo "$T/a/mail" >"$A/mailroot"
 echo mail.example.org >"$A/hostname"
+echo "$T/ca/ca.pem" >"$A/cafile"
+mkdir -p "$T/state-a"
+echo "$T/state-a" >"$A/statedir"
 F=$BIN/facteur
 "$F" domain add example.org
 echo pw | "$F" user add alice@example.org
@@ -276,4 +321,22 @@ check "DANE-TA with a certificate for another name: deferred" \
 send bob@danefail.test to-danefail
 check "a TLSA lookup that fails (SERVFAIL): the host is not used, deferred" \
     wait_for 10 state "r P bob@danefail.test .*TLSA lookup failed"
+
+# MTA-STS (RFC 8461), the policies served over HTTPS on loopback.
+wait_port 443 127.0.0.11
+send bob@sts.test to-sts
+check "MTA-STS enforce: the named MX with a valid certificate, delivered" \
+    wait_for 10 has "$T/b/mail/sts.test/bob/new" "Subject: to-sts"
+check "MTA-STS: the policy was fetched and logged, and delivery verified" \
+    sh -c "grep -q 'mta-sts domain=sts.test id=20261122 mode=enforce fetched' '$LOG' && grep -q 'sent host=mx.sts.test .* verified=ca' '$LOG'"
+check "MTA-STS: the policy is cached with its id" \
+    grep -q "^20261122 " "$T/state-a/mta-sts/sts.test"
+send bob@stsbad.test to-stsbad
+check "MTA-STS enforce: an MX the policy does not name is not used" \
+    wait_for 10 state "r P bob@stsbad.test .*not allowed by the MTA-STS policy"
+send bob@stsname.test to-stsname
+check "MTA-STS enforce: a certificate not valid for the MX: deferred" \
+    wait_for 10 state "r P bob@stsname.test .*certificate not valid"
+check "MTA-STS: nothing reached the servers for the refused ones" \
+    sh -c "! grep -rqE 'to-stsbad|to-stsname' '$T/b/mail'"
 finish
