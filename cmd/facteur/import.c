@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
@@ -48,7 +49,11 @@ struct import {
     unsigned long lineno, bad;
     unsigned long imported, replaced, skipped, weak;
     int replace;
-    struct table users, domains, aliases, seen;
+    struct table users, domains, aliases;
+    /* For each row of users (table_set keeps a row where it is and adds
+     * new ones at the end), the line that named it, or 0. */
+    unsigned long *line_of;
+    size_t nline_of;
 };
 
 /* The next line of f, without its LF, in buf (TABLE_LINE_MAX + 1 bytes):
@@ -88,6 +93,24 @@ bad(struct import *im, const char *why, const char *a, const char *b)
     fprintf(stderr, "facteur: %s:%lu: %s\n", im->file, im->lineno, msg);
 }
 
+/* Record that the users row r came from the current line. */
+static void
+mark(struct import *im, const struct row *r)
+{
+    size_t i = (size_t)(r - im->users.rows);
+
+    if (i >= im->nline_of) {
+        size_t k = im->users.cap;
+        unsigned long *p = realloc(im->line_of, k * sizeof *p);
+        if (p == NULL)
+            die(EXIT_TEMP, "out of memory", NULL, NULL);
+        memset(p + im->nline_of, 0, (k - im->nline_of) * sizeof *p);
+        im->line_of = p;
+        im->nline_of = k;
+    }
+    im->line_of[i] = im->lineno;
+}
+
 /* One parsed line into the users table, or why not. */
 static void
 import_one(struct import *im, const struct pwline *pl)
@@ -95,6 +118,7 @@ import_one(struct import *im, const struct pwline *pl)
     char val[TABLE_LINE_MAX + 1], at[32];
     const char *domain = strrchr(pl->addr, '@') + 1, *md = "";
     struct row *r;
+    size_t i;
     int n;
 
     if (table_find(&im->domains, domain) == NULL) {
@@ -106,16 +130,15 @@ import_one(struct import *im, const struct pwline *pl)
         bad(im, "%s is an alias: delete it first", pl->addr, NULL);
         return;
     }
-    r = table_find(&im->seen, pl->addr);
-    if (r != NULL) {
-        bad(im, "%s already appears at line %s", pl->addr, r->val);
+    r = table_find(&im->users, pl->addr);
+    i = r != NULL ? (size_t)(r - im->users.rows) : 0;
+    if (r != NULL && i < im->nline_of && im->line_of[i] != 0) {
+        snprintf(at, sizeof at, "%lu", im->line_of[i]);
+        bad(im, "%s already appears at line %s", pl->addr, at);
         return;
     }
-    snprintf(at, sizeof at, "%lu", im->lineno);
-    if (table_set(&im->seen, pl->addr, at) == -1)
-        die(EXIT_TEMP, "out of memory", NULL, NULL);
-    r = table_find(&im->users, pl->addr);
     if (r != NULL && !im->replace) {
+        mark(im, r);
         im->skipped++;
         return;
     }
@@ -134,6 +157,8 @@ import_one(struct import *im, const struct pwline *pl)
             NULL, NULL);
     }
     explicit_bzero(val, sizeof val);
+    /* table_set replaced r's value, or added the row at the end. */
+    mark(im, r != NULL ? r : &im->users.rows[im->users.n - 1]);
     im->imported++;
     im->replaced += r != NULL;
     im->weak += (unsigned long)pwhash_weak(pl->hash);
@@ -210,13 +235,12 @@ cmd_user_import(int argc, char **argv)
     load(&im.users, "users");
     load(&im.domains, "domains");
     load(&im.aliases, "aliases");
-    im.seen.name = "users";
     f = fopen(im.file, "re");
     if (f == NULL)
         die(EXIT_PROBLEM, "cannot open %s: %s", im.file, strerror(errno));
     import_file(&im, f, fmt, has_domain ? domain : NULL);
     fclose(f);
-    table_free(&im.seen);
+    free(im.line_of);
     if (im.bad > 0) {
         char msg[100];
         if (im.bad > IMPORT_ERRORS_SHOWN)

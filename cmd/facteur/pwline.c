@@ -323,6 +323,9 @@ user_norm(const char *u, size_t n, const char *domain, char *out)
     }
     if (addr_parse(u, n, 0, &a) == -1)
         return "not an address";
+    if (a.full[0] == '#') /* "#x"@d is #x@d, which users reads as a comment */
+        return "an address starting with '#' (the users table would read "
+               "it as a comment)";
     memcpy(out, a.full, strlen(a.full) + 1);
     return NULL;
 }
@@ -353,7 +356,9 @@ pwline_parse(enum pwline_format f, const char *domain, const char *line,
         *why = "no ':' after the user";
         return -1;
     }
-    *why = user_norm(line, (size_t)(sep - line), domain, out->addr);
+    for (e = sep; e > line && (e[-1] == ' ' || e[-1] == '\t'); e--)
+        ;
+    *why = user_norm(line, (size_t)(e - line), domain, out->addr);
     if (*why != NULL)
         return -1;
     /* The hash: up to the next ':' (the rest is ignored), blanks trimmed. */

@@ -19,10 +19,13 @@
  * so a mangled one is refused rather than imported and never matching.
  *
  * login/user is a full address (lib/addr.h, canonicalized), or a bare
- * local part when a default domain is given.  Blank lines and lines
+ * local part when a default domain is given; not one whose canonical
+ * form starts with '#' ("#x"@d is #x@d: a comment line in the users
+ * table).  Blank lines and lines
  * whose first character is '#' are skipped; a line that starts with
  * white space (an Exim continuation line) is refused.  Blanks around
- * the hash and a CR at the end of the line are ignored.
+ * the hash, before the ':' (Exim's "key: value") and a CR at the end of
+ * the line are ignored.
  * The caller bounds the line (facteur: TABLE_LINE_MAX); the result is
  * what the users table stores: the address and a hash with no ':',
  * blank or control byte.

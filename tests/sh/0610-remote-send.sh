@@ -96,6 +96,9 @@ _$P._tcp.mx.danta.test. TLSA 2 1 1 $TA
 danta2.test. MX 10 mx.danta2.test.
 mx.danta2.test. A 127.0.0.10
 _$P._tcp.mx.danta2.test. TLSA 2 1 1 $TA
+ipv6.test. MX 10 mx.ipv6.test.
+mx.ipv6.test. AAAA ::1
+mx.ipv6.test. A 127.0.0.2
 sts.test. MX 10 mx.sts.test.
 mx.sts.test. A 127.0.0.12
 _mta-sts.sts.test. TXT "v=STSv1; id=20261122;"
@@ -136,7 +139,7 @@ FB() { FACTEUR_CONF=$B "$BIN/facteur" "$@"; }
 FB domain add b.test
 FB domain add implicit.test
 echo pw | FB user add bob@b.test
-for dom in dane danebad insecure danta danta2 danefail sts stsbad stsname; do
+for dom in dane danebad insecure danta danta2 danefail sts stsbad stsname ipv6; do
     FB domain add $dom.test
     echo pw | FB user add "bob@$dom.test"
 done
@@ -155,6 +158,10 @@ PIDS="$PIDS $!"
 # shellcheck disable=SC2086
 FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.10 "$P" "$BIN/tlswrap" -s \
     -d "$T/ta-tls" $TLSWRAP_IDS "$BIN/smtpd" -u 64012:64012 2>>"$T/logb" &
+PIDS="$PIDS $!"
+# shellcheck disable=SC2086
+FACTEUR_CONF=$B tcpserver -DRHl0 ::1 "$P" "$BIN/tlswrap" -s \
+    $TLSWRAP_IDS "$BIN/smtpd" -u 64012:64012 2>>"$T/logb" &
 PIDS="$PIDS $!"
 # shellcheck disable=SC2086
 FACTEUR_CONF=$B tcpserver -DRHl0 127.0.0.12 "$P" "$BIN/tlswrap" -s \
@@ -249,6 +256,12 @@ check "the other side's Received: shows ESMTPS" \
 send bob@implicit.test to-implicit
 check "no MX: the domain's own address (implicit MX)" \
     wait_for 10 bounced bob@implicit.test "implicit.test \[127.0.0.3\] said: 550"
+
+send bob@ipv6.test to-ipv6
+check "IPv6 first: delivered to the MX's AAAA (::1)" \
+    wait_for 10 has "$T/b/mail/ipv6.test/bob/new" "Subject: to-ipv6"
+check "... logged with its IPv6 address" \
+    grep -q "sent host=mx.ipv6.test ip=::1 " "$LOG"
 
 send x@sink.test to-sink
 check "delivered to smtp-sink" wait_for 10 has "$T/sink" "Subject: to-sink"
