@@ -127,7 +127,8 @@ sclient() {
 
 # hold PORT tls|plain SECS: open a connection (TLS or clear), read the
 # greeting, keep it SECS seconds in the background (pid in $held); when
-# it is up, list the live tlswrap processes as "pid uid" in $T/ps.
+# it is up, list this test's live tlswrap processes as "pid uid" in
+# $T/ps.
 # Exited helpers are reparented; zombies are skipped, since nothing reaps
 # them in a container without an init.
 hold() {
@@ -146,8 +147,15 @@ time.sleep(float(sys.argv[3]))
 PYEOF
     held=$!
     for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$T/held" ] && break; sleep 0.2; done
+    # Only this test's processes (its FACTEUR_CONF): other tests or
+    # benchmarks may run tlswrap at the same time.
     ps -eo pid=,uid=,stat=,comm= |
-        awk '$4=="tlswrap" && $3 !~ /Z/ {print $1, $2}' >"$T/ps"
+        awk '$4=="tlswrap" && $3 !~ /Z/ {print $1, $2}' |
+        while read -r hp_pid hp_uid; do
+            tr '\0' '\n' <"/proc/$hp_pid/environ" 2>/dev/null |
+                grep -qx "FACTEUR_CONF=$FACTEUR_CONF" &&
+                echo "$hp_pid $hp_uid"
+        done >"$T/ps"
 }
 
 # wait_for SECONDS command...: poll every 0.1 s until the command succeeds.

@@ -18,6 +18,8 @@
  *   facteur queue           one line a queued message: id, age, sender,
  *                           pending recipients, next try, last error
  *   facteur queue flush     ask queue-run to retry everything now
+ *   facteur dkim keygen D [--selector S] | facteur dns D     (dkim.c)
+ *       (domain add also makes the new domain's first DKIM key)
  *
  * Tables live in $FACTEUR_CONF (default /etc/facteur) as text and cdb
  * (see table.h); every change rewrites both atomically, under a lock.
@@ -29,8 +31,7 @@
  * Exit codes: 0 done, 1 a problem it reports (unknown domain, duplicate,
  * no such entry, a malformed table), 100 bad usage, 111 temporary failure
  * (cannot read or write the configuration).
- * Not here yet: dkim, dns, check (DESIGN.md lists them; later issues add
- * them).
+ * Not here yet: check (DESIGN.md lists it; a later issue adds it).
  */
 #include <crypt.h>
 #include <dirent.h>
@@ -46,6 +47,7 @@
 #include "addr.h"
 #include "admin.h"
 #include "conf.h"
+#include "dkimcmd.h"
 #include "dnsname.h"
 #include "envelope.h"
 #include "qinfo.h"
@@ -67,6 +69,8 @@ usage(void)
           "[--tls none|may|encrypt|verify] [--auth USER]\n"
           "       facteur route del DOMAIN | list\n"
           "       facteur queue [flush]\n"
+          "       facteur dkim keygen D [--selector S]\n"
+          "       facteur dns D\n"
           "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"
           "       facteur user import exim-passwd|dovecot-passwd FILE "
           "[--domain D] [--replace]\n"
@@ -121,6 +125,11 @@ canon_addr(const char *arg, int catchall_ok, char *out, size_t outlen)
     }
     if (addr_parse(arg, strlen(arg), 0, &a) == -1)
         die(EXIT_PERM, "not an address: %s", arg, NULL);
+    /* The tables read a line starting with '#' as a comment: such a key
+     * would vanish ("#a"@d is #a@d once canonical). */
+    if (a.full[0] == '#')
+        die(EXIT_PERM, "an address starting with '#' cannot be stored: %s",
+            arg, NULL);
     snprintf(out, outlen, "%s", a.full);
 }
 
@@ -216,6 +225,8 @@ cmd_domain(int argc, char **argv)
         usage();
     }
     save(&t);
+    if (strcmp(argv[0], "add") == 0)
+        return cmd_dkim_first(d);
     return EXIT_OK;
 }
 
@@ -502,6 +513,8 @@ main(int argc, char **argv)
         return cmd_queue(0, argv + 2);
     if (argc >= 3 && strcmp(argv[1], "queue") == 0)
         return cmd_queue(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "dns") == 0)
+        return cmd_dns(argc - 2, argv + 2); /* reads only: no lock */
     if (argc < 3)
         usage();
     if (strcmp(argv[2], "list") != 0) {
@@ -525,5 +538,7 @@ main(int argc, char **argv)
         return cmd_alias(argc - 2, argv + 2);
     if (strcmp(argv[1], "route") == 0)
         return cmd_route(argc - 2, argv + 2);
+    if (strcmp(argv[1], "dkim") == 0)
+        return cmd_dkim(argc - 2, argv + 2);
     usage();
 }

@@ -15,6 +15,6 @@ done
 for f in tests/fuzz/fuzz_*.c; do
     n=$(basename "$f" .c)
     $CC -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -o ".fuzz/$n" "$f" \
-        .fuzz/lib/*.o -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
+        .fuzz/lib/*.o -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb -lcrypt
     echo "built .fuzz/$n"
 done

@@ -30,6 +30,8 @@ check "users file 0600, users.cdb 0640" \
 check "mailboxes.cdb: the address, no hash, readable by all (0644)" \
     sh -c "cdb -q '$C/mailboxes.cdb' Alice@example.org >/dev/null &&
         test \"\$(cdb -q '$C/mailboxes.cdb' Alice@example.org)|\$(stat -c %a '$C/mailboxes.cdb')\" = '|644'"
+check "an address starting with # is refused (the tables read # as a comment)" \
+    test "$(echo x | code "$F" user add '"#a"@example.org')" = 100
 rm "$C/mailboxes.cdb"
 echo x | "$F" user add old@example.org
 check "a missing mailboxes.cdb is made again from users" \

@@ -1,0 +1,205 @@
+/* dkim-sign.c - a qmail-queue filter that DKIM-signs (RFC 6376).
+ *
+ * Usage: dkim-sign   (no argument; FACTEUR_QUEUE=/path/to/dkim-sign in
+ *                     front of submissiond's queue)
+ *
+ * Reads the message on fd 0 to its end, then the envelope on fd 1 (text0,
+ * lib/envelope.h), as qmail-queue does.  The message is put in canonical
+ * form first (lib/canon.h, what queue-inject stores), so the signature
+ * is computed on the bytes the queue will hold.  It is signed with the
+ * key of the domain of its From: address, if that domain has one
+ * ($FACTEUR_CONF/dkim/<domain>/selector names the selector S, and
+ * dkim/<domain>/S.key holds the key), and the DKIM-Signature field is
+ * put in front of it (lib/dkim.h: relaxed/relaxed, rsa-sha256, From:
+ * over-signed).  Then queue-inject, from this program's directory (never
+ * $FACTEUR_QUEUE, which names this program), gets the message on its
+ * fd 0 and the envelope, unchanged, on its fd 1, through pipes; its exit
+ * code is ours.
+ * Not signed, and passed on with one log line: no From: field, several,
+ * or one without a usable address; no key for the domain (no selector
+ * file).  A key that exists but cannot be used (selector file or key
+ * unreadable or malformed, a key others may read) is a temporary
+ * failure: nothing is queued, nothing is sent signed wrong or unsigned.
+ *
+ * Environment: FACTEUR_CONF, FACTEUR_SID (log).  Files: sizelimit,
+ * dkim/<domain>/selector, dkim/<domain>/<selector>.key.
+ * Exit codes (qmail-queue's): queue-inject's own, else 31 refused for
+ * good (larger than sizelimit, a header section too large to sign),
+ * 51 out of memory, 54 cannot read the message or the envelope,
+ * 55 cannot read or use the configuration or the key, 71 cannot run
+ * queue-inject, 81 internal error (a signature that does not verify),
+ * 91 envelope too large, 100 usage.  All but 31 are temporary for the
+ * caller (lib/qspawn.h).
+ * Limits: the message size limit (sizelimit; the message is held in
+ * memory), lib/dkim.h's header limits, ENVELOPE_MAX, each read and the
+ * hand-over wait at most TIMEOUT_MS.
+ * Privileges: none; it runs as its caller (submissiond's session user),
+ * who must be able to read the keys.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "canon.h"
+#include "conf.h"
+#include "dkim.h"
+#include "envelope.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "qspawn.h"
+
+#define TIMEOUT_MS (3600 * 1000)
+#define PATH_MAX_LEN 4096
+
+/* qmail-queue exit codes. */
+#define Q_REFUSED 31
+#define Q_NOMEM 51
+#define Q_READ 54
+#define Q_CONF 55
+#define Q_EXEC 71
+#define Q_BUG 81
+#define Q_ENVFMT 91
+
+/* The message from fd 0, canonical, into msg (at most limit bytes). */
+static void
+read_message(struct sa *msg, uint64_t limit)
+{
+    static unsigned char in[65536], out[2 * sizeof in + 2], mem[65536];
+    struct canon c;
+    struct buf b;
+    ssize_t r;
+    size_t n;
+
+    buf_init(&b, 0, mem, sizeof mem);
+    b.deadline = loop_now() + TIMEOUT_MS;
+    canon_init(&c);
+    do {
+        r = buf_get(&b, in, sizeof in);
+        if (r == -1)
+            log_die(Q_READ, "cannot read the message: %s", strerror(errno));
+        n = r == 0 ? canon_finish(&c, out) : canon_feed(&c, in, (size_t)r, out);
+        if (c.size > limit)
+            log_die(Q_REFUSED, "message refused: larger than the size limit");
+        if (sa_append(msg, out, n) == -1)
+            log_die(Q_NOMEM, "out of memory");
+    } while (r > 0);
+}
+
+/* The envelope from fd 1, as it is (queue-inject checks it). */
+static void
+read_envelope(struct sa *env)
+{
+    static unsigned char mem[4096];
+    unsigned char in[4096];
+    struct buf b;
+    ssize_t r;
+
+    buf_init(&b, 1, mem, sizeof mem);
+    b.deadline = loop_now() + TIMEOUT_MS;
+    while ((r = buf_get(&b, in, sizeof in)) != 0) {
+        if (r == -1)
+            log_die(Q_READ, "cannot read the envelope: %s", strerror(errno));
+        if (sa_append(env, in, (size_t)r) == -1)
+            log_die(errno == E2BIG ? Q_ENVFMT : Q_NOMEM,
+                "envelope too large");
+    }
+}
+
+/*
+ * The DKIM-Signature field for msg into sig, or nothing (sig empty) when
+ * the message is not to be signed.  Dies when a key exists but cannot be
+ * used.
+ */
+static void
+sign(const struct sa *msg, struct sa *sig)
+{
+    static struct dkim_key key;
+    char domain[256], sel[DKIM_SELECTOR_MAX + 2], name[400];
+    char path[PATH_MAX_LEN], err[PATH_MAX_LEN + 200];
+    size_t body, hlen = dkim_header_len(msg->s, msg->len, &body);
+    int r;
+
+    r = dkim_from_domain(msg->s, hlen, domain, sizeof domain);
+    if (r != 1) {
+        log_info("not signed reason=%s", r == 0 ? "no-from"
+                : errno == EEXIST                ? "several-from"
+                                                 : "from-unusable");
+        return;
+    }
+    snprintf(name, sizeof name, "dkim/%s/selector", domain);
+    r = conf_line(name, sel, sizeof sel);
+    if (r == 0) {
+        log_info("not signed d=%s reason=no-key", domain);
+        return;
+    }
+    if (r == -1 || !dkim_selector_valid(sel))
+        log_die(Q_CONF, "cannot use %s/%s: %s", conf_dir(), name,
+            r == -1 ? strerror(errno) : "not a valid selector");
+    if ((size_t)snprintf(path, sizeof path, "%s/dkim/%s/%s.key", conf_dir(),
+            domain, sel) >= sizeof path)
+        log_die(Q_CONF, "key path too long");
+    if (dkim_key_load(&key, path, err, sizeof err) == -1)
+        log_die(Q_CONF, "cannot use the DKIM key: %s", err);
+    r = dkim_sign(&key, domain, sel, (int64_t)time(NULL), msg->s, msg->len,
+        sig);
+    dkim_key_wipe(&key);
+    if (r == -1 && errno == E2BIG)
+        log_die(Q_REFUSED, "message refused: its header section is too large "
+                           "to sign");
+    if (r == -1 && errno == ENOMEM)
+        log_die(Q_NOMEM, "out of memory");
+    if (r == -1)
+        log_die(Q_BUG, "cannot sign for d=%s s=%s: %s", domain, sel,
+            strerror(errno));
+    log_info("signed d=%s s=%s", domain, sel);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct sa msg = SA_INIT(0), env = SA_INIT(ENVELOPE_MAX);
+    struct sa sig = SA_INIT(65536);
+    struct qspawn q;
+    uint64_t limit;
+    int64_t deadline;
+    int code, e = 0;
+
+    log_init("dkim-sign");
+    signal(SIGPIPE, SIG_IGN);
+    if (argc != 1)
+        log_die(EXIT_PERM, "usage: dkim-sign < message 1< envelope (a "
+                           "qmail-queue filter: no argument)");
+    if (conf_sizelimit(&limit) == -1)
+        log_die(Q_CONF, "cannot read $FACTEUR_CONF/sizelimit");
+    msg.max = limit > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)limit + 2;
+    read_message(&msg, limit);
+    read_envelope(&env);
+    sign(&msg, &sig);
+
+    /* queue-inject, the sibling, with the same envelope. */
+    if (unsetenv("FACTEUR_QUEUE") == -1 || qspawn_start(&q, argv[0]) == -1)
+        log_die(Q_EXEC, "cannot run queue-inject: %s", strerror(errno));
+    deadline = loop_now() + TIMEOUT_MS;
+    if (fd_write_all(q.msgfd, sig.s ? sig.s : "", sig.len, deadline) == -1
+        || fd_write_all(q.msgfd, msg.s ? msg.s : "", msg.len, deadline)
+            == -1)
+        e = errno;
+    code = qspawn_finish(&q, e == 0 ? &env : NULL, deadline);
+    if (code == -1)
+        log_die(Q_EXEC, "cannot wait for queue-inject: %s", strerror(errno));
+    if (e != 0) {
+        /* queue-inject stopped reading (EPIPE): its code says why; any
+         * other failure is ours, and temporary. */
+        if (e == EPIPE && code != 0)
+            return code;
+        log_die(Q_EXEC, "cannot hand the message to queue-inject: %s",
+            strerror(e));
+    }
+    return code;
+}

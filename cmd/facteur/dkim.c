@@ -1,0 +1,354 @@
+/* dkim.c - facteur dkim keygen, facteur dns, and the first key of a new
+ * domain.
+ *
+ * Usage:
+ *   facteur dkim keygen D [--selector S]
+ *   facteur dns D
+ *
+ * keygen makes a 2048-bit RSA key (lib/dkim.h, BearSSL, e = 65537) for
+ * the local domain D under the selector S (default "f" and the year and
+ * month, UTC: f202611), writes it to $FACTEUR_CONF/dkim/D/S.key (0600;
+ * as root, owned by facteur-smtpd when that user exists: dkim-sign runs
+ * as submissiond's session user and must read it), loads it back, then
+ * makes S the active selector (dkim/D/selector, 0644) and prints the TXT
+ * record to publish.  Every file goes through a temporary name, fsync,
+ * rename and an fsync of its directory.  Older keys stay: mail signed
+ * with them keeps verifying while their records are published.  An
+ * existing S.key is never replaced.
+ * dns prints the records to publish for D as a zone fragment, each with
+ * a comment line: MX, SPF, the active selector's DKIM key, DMARC, and
+ * the RFC 6186/8314 SRV records (submissions and imaps on this host,
+ * submission and imap marked as not offered).
+ *
+ * Exit codes: admin.h's.  dns exits 1, after printing the rest, when D
+ * has no usable DKIM key.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "buf.h"
+#include "conf.h"
+#include "dkim.h"
+#include "dkimcmd.h"
+#include "dnsname.h"
+#include "exitcode.h"
+#include "limits.h"
+
+/* The user dkim-sign runs as: submissiond's session (facteur init). */
+#define KEY_USER "facteur-smtpd"
+#define TXT_STRING_MAX 255 /* RFC 1035 3.3.14: one character-string */
+#define PATH_LEN 4096
+
+/* "f" and the year and month, UTC. */
+static void
+default_selector(char *sel, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (gmtime_r(&now, &tm) == NULL || strftime(sel, len, "f%Y%m", &tm) == 0)
+        die(EXIT_TEMP, "cannot read the clock", NULL, NULL);
+}
+
+static void
+canon_domain(const char *arg, char *d, size_t len)
+{
+    struct table t;
+
+    if (dnsname_canon(d, len, arg, strlen(arg)) == -1)
+        die(EXIT_PERM, "not a domain name: %s", arg, NULL);
+    load(&t, "domains");
+    if (table_find(&t, d) == NULL)
+        die(EXIT_PROBLEM, "%s is not a local domain (facteur domain add %s)",
+            d, d);
+    table_free(&t);
+}
+
+/* dir (0755) when missing; its parent fsync'd after the creation. */
+static void
+make_dir(const char *dir, const char *parent)
+{
+    struct stat st;
+    int fd;
+
+    if (mkdir(dir, 0755) == 0) {
+        fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (chmod(dir, 0755) == -1 || fd == -1 || fsync(fd) == -1)
+            die(EXIT_TEMP, "cannot create %s: %s", dir, strerror(errno));
+        close(fd);
+        printf("created %s/ (0755)\n", dir);
+    } else if (errno != EEXIST) {
+        die(EXIT_TEMP, "cannot create %s: %s", dir, strerror(errno));
+    } else if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+        die(EXIT_PROBLEM, "%s exists and is not a directory", dir, NULL);
+    }
+}
+
+/* dir/.name.tmp.PID with the len bytes at data, mode and owner (pw, or
+ * NULL: ours); the open fd, for table_commit.  The name in tmp. */
+static int
+write_tmp(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode, const struct passwd *pw, char *tmp, size_t tmplen)
+{
+    int fd, e;
+
+    snprintf(tmp, tmplen, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+        mode);
+    if (fd == -1)
+        die(EXIT_TEMP, "cannot create %s: %s", tmp, strerror(errno));
+    if (fchmod(fd, mode) == -1
+        || (pw != NULL && fchown(fd, pw->pw_uid, pw->pw_gid) == -1)
+        || fd_write_all(fd, data, len, -1) == -1) {
+        e = errno;
+        close(fd);
+        unlink(tmp);
+        die(EXIT_TEMP, "cannot write %s: %s", tmp, strerror(e));
+    }
+    return fd;
+}
+
+static void
+commit(const char *dir, const char *tmp, const char *path, int fd)
+{
+    if (table_commit(dir, tmp, path, fd) == -1)
+        die(EXIT_TEMP, "cannot write %s: %s", path, strerror(errno));
+}
+
+/* A TXT record on one line, its data cut into strings of 255 bytes.  The
+ * data (base64, tags) holds no quote or backslash. */
+static void
+print_txt(const char *owner, const char *data)
+{
+    size_t n = strlen(data), i, k;
+
+    printf("%s IN TXT", owner);
+    for (i = 0; i < n; i += k) {
+        k = n - i < TXT_STRING_MAX ? n - i : TXT_STRING_MAX;
+        printf(" \"%.*s\"", (int)k, data + i);
+    }
+    putchar('\n');
+}
+
+/* d's active selector into sel: 1, 0 when there is none, -1 (a reason
+ * in err). */
+static int
+active_selector(const char *d, char *sel, size_t len, char *err,
+    size_t errlen)
+{
+    char name[DNSNAME_MAX + 32];
+    int r;
+
+    snprintf(name, sizeof name, "dkim/%s/selector", d);
+    r = conf_line(name, sel, len);
+    if (r == 1 && !dkim_selector_valid(sel)) {
+        errno = EINVAL;
+        r = -1;
+    }
+    if (r == -1)
+        snprintf(err, errlen, "%s/%s: %s", conf, name,
+            errno == EINVAL ? "not a selector" : strerror(errno));
+    return r;
+}
+
+/* The key of d's selector sel into k: 0, or -1 (a reason in err). */
+static int
+load_key(struct dkim_key *k, const char *d, const char *sel, char *err,
+    size_t errlen)
+{
+    char path[PATH_LEN];
+
+    snprintf(path, sizeof path, "%s/dkim/%s/%s.key", conf, d, sel);
+    return dkim_key_load(k, path, err, errlen);
+}
+
+/* The record of the key k for sel and d, as a zone line. */
+static void
+print_key(const struct dkim_key *k, const char *d, const char *sel)
+{
+    static char rec[DKIM_RECORD_MAX];
+    char owner[DNSNAME_MAX + DKIM_SELECTOR_MAX + 16];
+
+    if (dkim_key_record(k, rec, sizeof rec) == -1)
+        die(EXIT_TEMP, "cannot encode the public key", NULL, NULL);
+    snprintf(owner, sizeof owner, "%s._domainkey.%s.", sel, d);
+    print_txt(owner, rec);
+}
+
+/* A new key for d under sel, made the active selector. */
+static void
+keygen(const char *d, const char *sel)
+{
+    static char pem[DKIM_KEYGEN_PEM_MAX];
+    static struct dkim_key k;
+    char top[PATH_LEN], dir[PATH_LEN + DNSNAME_MAX + 2];
+    char name[DKIM_SELECTOR_MAX + 8], line[DKIM_SELECTOR_MAX + 8];
+    char path[sizeof dir + sizeof name], tmp[sizeof path + 32];
+    char err[sizeof path + 300];
+    const struct passwd *pw = geteuid() == 0 ? getpwnam(KEY_USER) : NULL;
+    struct stat st;
+    long n;
+    int fd;
+
+    if (strlen(conf) > PATH_LEN - 16)
+        die(EXIT_PERM, "configuration path too long: %s", conf, NULL);
+    snprintf(top, sizeof top, "%s/dkim", conf);
+    snprintf(dir, sizeof dir, "%s/%s", top, d);
+    snprintf(name, sizeof name, "%s.key", sel);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    make_dir(top, conf);
+    make_dir(dir, top);
+    if (lstat(path, &st) == 0)
+        die(EXIT_PROBLEM, "%s exists: keys are never replaced (choose "
+            "another --selector)", path, NULL);
+    if (errno != ENOENT)
+        die(EXIT_TEMP, "cannot stat %s: %s", path, strerror(errno));
+
+    n = dkim_keygen(pem, sizeof pem);
+    if (n == -1)
+        die(EXIT_TEMP, "cannot make a key: %s", strerror(errno), NULL);
+    fd = write_tmp(dir, name, pem, (size_t)n, 0600, pw, tmp, sizeof tmp);
+    explicit_bzero(pem, sizeof pem);
+    /* What dkim-sign will do with it. */
+    if (dkim_key_load(&k, tmp, err, sizeof err) == -1) {
+        close(fd);
+        unlink(tmp);
+        die(EXIT_TEMP, "the new key does not load: %s", err, NULL);
+    }
+    commit(dir, tmp, path, fd);
+    printf("created %s (RSA %d bits, 0600, owner %s)\n", path,
+        DKIM_KEYGEN_BITS, pw != NULL ? KEY_USER " (dkim-sign's user)"
+                                     : "this user: dkim-sign's user must "
+                                       "be able to read it");
+
+    snprintf(line, sizeof line, "%s\n", sel);
+    fd = write_tmp(dir, "selector", line, strlen(line), 0644, NULL, tmp,
+        sizeof tmp);
+    snprintf(path, sizeof path, "%s/selector", dir);
+    commit(dir, tmp, path, fd);
+    printf("%s: %s (dkim-sign signs mail from %s with it from now on)\n"
+           "publish this record now (and keep older selectors' records "
+           "while mail signed with them may still be read):\n",
+        path, sel, d);
+    print_key(&k, d, sel);
+    dkim_key_wipe(&k);
+}
+
+int
+cmd_dkim(int argc, char **argv)
+{
+    char d[DNSNAME_MAX + 1], sel[DKIM_SELECTOR_MAX + 1];
+
+    if (argc < 2 || strcmp(argv[0], "keygen") != 0
+        || (argc != 2 && (argc != 4 || strcmp(argv[2], "--selector") != 0)))
+        usage();
+    default_selector(sel, sizeof sel);
+    if (argc == 4
+        && (dnsname_canon(sel, sizeof sel, argv[3], strlen(argv[3])) == -1
+            || !dkim_selector_valid(sel)))
+        die(EXIT_PERM, "not a selector (a host name of at most 63 bytes): %s",
+            argv[3], NULL);
+    canon_domain(argv[1], d, sizeof d);
+    keygen(d, sel);
+    return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_OK;
+}
+
+int
+cmd_dkim_first(const char *d)
+{
+    char sel[DKIM_SELECTOR_MAX + 2], err[PATH_LEN];
+    pid_t pid;
+    int st;
+
+    switch (active_selector(d, sel, sizeof sel, err, sizeof err)) {
+    case 1:
+        printf("DKIM: %s keeps its selector %s\n", d, sel);
+        return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_OK;
+    case -1:
+        fprintf(stderr, "facteur: %s\n", err);
+        return EXIT_PROBLEM;
+    }
+    /* keygen dies on a failure: in a child, so that the domain stays
+     * added and the failure is reported as a problem. */
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid == 0) {
+        default_selector(sel, sizeof sel);
+        keygen(d, sel);
+        exit(fflush(stdout) == EOF ? EXIT_TEMP : EXIT_OK);
+    }
+    while (pid != -1 && waitpid(pid, &st, 0) == -1 && errno == EINTR)
+        ;
+    if (pid != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return EXIT_OK;
+    fprintf(stderr, "facteur: %s is a local domain now, but it has no DKIM "
+                    "key: facteur dkim keygen %s\n", d, d);
+    return EXIT_PROBLEM;
+}
+
+int
+cmd_dns(int argc, char **argv)
+{
+    static struct dkim_key k;
+    char d[DNSNAME_MAX + 1], host[DNSNAME_MAX + 1], owner[DNSNAME_MAX + 32];
+    char sel[DKIM_SELECTOR_MAX + 2], err[PATH_LEN + 300], val[DNSNAME_MAX + 64];
+    int r, problem = 0;
+
+    if (argc != 1)
+        usage();
+    canon_domain(argv[0], d, sizeof d);
+    if (conf_hostname(host, sizeof host) == -1)
+        die(EXIT_PROBLEM, "no valid host name (%s/hostname): facteur init "
+            "--hostname", conf, NULL);
+    printf("; the records to publish for %s (facteur dns)\n", d);
+    printf("; MX: mail for %s goes to this host\n", d);
+    printf("%s. IN MX 10 %s.\n", d, host);
+    printf("; SPF (RFC 7208): only the MX hosts send mail from %s\n", d);
+    snprintf(owner, sizeof owner, "%s.", d);
+    print_txt(owner, "v=spf1 mx -all");
+
+    r = active_selector(d, sel, sizeof sel, err, sizeof err);
+    if (r == 0)
+        snprintf(err, sizeof err, "%s has no DKIM key (facteur dkim keygen "
+            "%s)", d, d);
+    if (r == 1 && load_key(&k, d, sel, err, sizeof err) == 0) {
+        printf("; DKIM (RFC 6376): the public key of the active selector, "
+               "%s\n", sel);
+        print_key(&k, d, sel);
+        dkim_key_wipe(&k);
+    } else {
+        printf("; DKIM: %s\n", err);
+        fprintf(stderr, "facteur: %s\n", err);
+        problem = 1;
+    }
+
+    printf("; DMARC (RFC 7489): quarantine what fails SPF and DKIM "
+           "alignment, reports to postmaster\n");
+    snprintf(owner, sizeof owner, "_dmarc.%s.", d);
+    snprintf(val, sizeof val, "v=DMARC1; p=quarantine; "
+        "rua=mailto:postmaster@%s", d);
+    print_txt(owner, val);
+    printf("; mail clients (RFC 6186, RFC 8314): submission and IMAP over "
+           "implicit TLS\n"
+           "_submissions._tcp.%s. IN SRV 0 1 465 %s.\n", d, host);
+    printf("; no submission with STARTTLS on 587 (target \".\": not "
+           "offered)\n"
+           "_submission._tcp.%s. IN SRV 0 0 0 .\n", d);
+    printf("; IMAP over implicit TLS\n"
+           "_imaps._tcp.%s. IN SRV 0 1 993 %s.\n", d, host);
+    printf("; no IMAP without TLS (target \".\": not offered)\n"
+           "_imap._tcp.%s. IN SRV 0 0 0 .\n", d);
+    if (fflush(stdout) == EOF)
+        return EXIT_TEMP;
+    return problem ? EXIT_PROBLEM : EXIT_OK;
+}
