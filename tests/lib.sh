@@ -183,7 +183,7 @@ setup_mail() {
 }
 
 # in_mail DIR TEXT: a message under DIR holds TEXT (polls 5 s).
-in_mail() { wait_for 5 grep -rqF -e "$2" "$1"; }
+in_mail() { wait_for 5 grep -rqsF -e "$2" "$1"; }
 # nowhere TEXT DIR...: no file under the DIRs holds TEXT.
 nowhere() {
     nw_t=$1

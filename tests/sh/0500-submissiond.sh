@@ -214,6 +214,42 @@ S QUIT
 R 221
 EOF
 
+# Port 587 style: tlswrap -s in front; AUTH only after STARTTLS.
+P587=$(freeport)
+# shellcheck disable=SC2086
+serve "$LOG" "$P587" "$BIN/tlswrap" -s $TLSWRAP_IDS $SUB
+check "587 with STARTTLS: no AUTH in clear, AUTH after STARTTLS, then mail" \
+    $CHAT "$P587" <<EOF
+R 220
+S EHLO c.test
+R! 250 STARTTLS
+N AUTH
+S MAIL FROM:<alice@example.org>
+R 530
+S STARTTLS
+R 220
+TLS
+S EHLO c.test
+R! 250 AUTH PLAIN LOGIN
+N STARTTLS
+S AUTH PLAIN $A
+R 235
+S MAIL FROM:<alice@example.org>
+R 250
+S RCPT TO:<bob@example.org>
+R 250
+S DATA
+R 354
+S Subject: via-587
+S
+S x
+S .
+R 250
+S QUIT
+R 221
+EOF
+check "587: delivered" delivered bob "Subject: via-587"
+
 # Brute force: 3 failures in the window, then even the right password
 # gets 454 (the count is shared across connections).
 P3=$(freeport)
