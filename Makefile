@@ -10,7 +10,7 @@ LIBH = lib/addr.h lib/conf.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.
 	lib/maildate.h lib/qspawn.h lib/rcpt.h lib/smtpcmd.h lib/smtpdata.h \
 	lib/smtpsrv.h lib/maildir.h lib/pwhash.h lib/sasl.h lib/authfail.h \
 	lib/tlsnames.h lib/tlsclient.h lib/smtpreply.h lib/rreport.h \
-	lib/dane.h lib/mtasts.h lib/dkim.h
+	lib/dane.h lib/mtasts.h lib/dkim.h lib/spf.h
 LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dns.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o \
@@ -18,7 +18,7 @@ LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/siblin
 	lib/maildate.o lib/qspawn.o lib/rcpt.o lib/smtpcmd.o lib/smtpdata.o \
 	lib/smtpsrv.o lib/maildir.o lib/pwhash.o lib/sasl.o lib/authfail.o \
 	lib/tlsnames.o lib/tlsclient.o lib/smtpreply.o lib/rreport.o \
-	lib/dane.o lib/mtasts.o lib/dkim.o
+	lib/dane.o lib/mtasts.o lib/dkim.o lib/spf.o
 # BearSSL linked statically: a process per connection pays for every
 # shared library at each exec (mapping and relocation), ~0.3 ms here.
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
@@ -55,8 +55,9 @@ FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_routes tests/bin/fuzz_dns \
 	tests/bin/fuzz_smtpdata tests/bin/fuzz_smtpcmd tests/bin/fuzz_sasl \
 	tests/bin/fuzz_smtpreply tests/bin/fuzz_dane tests/bin/fuzz_mtasts \
+	tests/bin/fuzz_spf \
 	tests/bin/fuzz_pwimport tests/bin/fuzz_dkim
-HELPERS = tests/bin/linesrv tests/bin/dnsq
+HELPERS = tests/bin/linesrv tests/bin/dnsq tests/bin/spfq
 
 all: $(PROGS) $(HELPERS)
 
@@ -185,6 +186,7 @@ tests/bin/fuzz_sasl: tests/fuzz/fuzz_sasl.c
 tests/bin/fuzz_smtpreply: tests/fuzz/fuzz_smtpreply.c
 tests/bin/fuzz_dane: tests/fuzz/fuzz_dane.c
 tests/bin/fuzz_mtasts: tests/fuzz/fuzz_mtasts.c
+tests/bin/fuzz_spf: tests/fuzz/fuzz_spf.c
 tests/bin/fuzz_tlsfacts: tests/fuzz/fuzz_tlsfacts.c
 tests/bin/fuzz_dnsname: tests/fuzz/fuzz_dnsname.c
 tests/bin/fuzz_tlskey: tests/fuzz/fuzz_tlskey.c
@@ -200,6 +202,7 @@ tests/bin/fuzz_dns: tests/fuzz/fuzz_dns.c
 tests/bin/fuzz_pwimport: tests/fuzz/fuzz_pwimport.c cmd/facteur/pwline.c \
 	cmd/facteur/pwline.h
 tests/bin/dnsq: tests/helpers/dnsq.c
+tests/bin/spfq: tests/helpers/spfq.c
 tests/bin/dkim_test: tests/unit/dkim_test.c
 tests/bin/fuzz_dkim: tests/fuzz/fuzz_dkim.c
 
