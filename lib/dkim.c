@@ -310,7 +310,7 @@ seterr(char *err, size_t errlen, const char *a, const char *b)
 }
 
 struct keyctx {
-    br_skey_decoder_context dc;
+    br_skey_decoder_context *dc;
     int seen;
 };
 
@@ -324,8 +324,8 @@ key_cb(void *ctx, const char *name, const unsigned char *der, size_t len)
         return 0;
     if (kc->seen++)
         return -1; /* one key a file */
-    br_skey_decoder_init(&kc->dc);
-    br_skey_decoder_push(&kc->dc, der, len);
+    br_skey_decoder_init(kc->dc);
+    br_skey_decoder_push(kc->dc, der, len);
     return 0;
 }
 
@@ -354,43 +354,19 @@ exponent_fits(struct dkim_key *k, uint32_t e)
         && memcmp(back, hv, sizeof hv) == 0;
 }
 
-/* Copy the decoded RSA key into k and find its public key. */
+/* The public key of k's private key (its modulus, and an exponent that
+ * a test signature proves). */
 static int
-take_key(struct dkim_key *k, const br_rsa_private_key *rsa, char *err,
-    size_t errlen)
+find_public(struct dkim_key *k, char *err, size_t errlen)
 {
-    const unsigned char *parts[5] = { rsa->p, rsa->q, rsa->dp, rsa->dq,
-        rsa->iq };
-    size_t lens[5] = { rsa->plen, rsa->qlen, rsa->dplen, rsa->dqlen,
-        rsa->iqlen };
-    unsigned char *dst[5];
     uint32_t cand[3];
-    size_t o = 0, i, n;
+    size_t i, n;
 
-    if (rsa->n_bitlen < DKIM_RSA_BITS_MIN || rsa->n_bitlen > DKIM_RSA_BITS_MAX) {
+    if (k->sk.n_bitlen < DKIM_RSA_BITS_MIN
+        || k->sk.n_bitlen > DKIM_RSA_BITS_MAX) {
         seterr(err, errlen, "RSA key not within 1024 to 4096 bits", "");
         return -1;
     }
-    for (i = 0; i < 5; i++) {
-        if (lens[i] > sizeof k->skmem - o) {
-            seterr(err, errlen, "RSA key too large", "");
-            return -1;
-        }
-        dst[i] = k->skmem + o;
-        memcpy(dst[i], parts[i], lens[i]);
-        o += lens[i];
-    }
-    k->sk.n_bitlen = rsa->n_bitlen;
-    k->sk.p = dst[0];
-    k->sk.plen = lens[0];
-    k->sk.q = dst[1];
-    k->sk.qlen = lens[1];
-    k->sk.dp = dst[2];
-    k->sk.dplen = lens[2];
-    k->sk.dq = dst[3];
-    k->sk.dqlen = lens[3];
-    k->sk.iq = dst[4];
-    k->sk.iqlen = lens[4];
     n = br_rsa_compute_modulus_get_default()(NULL, &k->sk);
     if (n == 0 || n > sizeof k->n
         || br_rsa_compute_modulus_get_default()(k->n, &k->sk) != n) {
@@ -416,11 +392,12 @@ int
 dkim_key_parse(struct dkim_key *k, const unsigned char *pem, size_t len,
     char *err, size_t errlen)
 {
-    static struct keyctx kc;
+    struct keyctx kc;
     int r = -1;
 
     memset(k, 0, sizeof *k);
-    memset(&kc, 0, sizeof kc);
+    kc.dc = &k->dc;
+    kc.seen = 0;
     if (tls_pem_decode(pem, len, key_cb, &kc) == -1) {
         seterr(err, errlen, kc.seen > 1 ? "more than one key" : "malformed PEM",
             "");
@@ -430,17 +407,18 @@ dkim_key_parse(struct dkim_key *k, const unsigned char *pem, size_t len,
         seterr(err, errlen, "no private key found", "");
         goto out;
     }
-    if (br_skey_decoder_last_error(&kc.dc) != 0) {
+    if (br_skey_decoder_last_error(&k->dc) != 0) {
         seterr(err, errlen, "malformed private key", "");
         goto out;
     }
-    if (br_skey_decoder_key_type(&kc.dc) != BR_KEYTYPE_RSA) {
+    if (br_skey_decoder_key_type(&k->dc) != BR_KEYTYPE_RSA) {
         seterr(err, errlen, "not an RSA key (ed25519 is not supported)", "");
         goto out;
     }
-    r = take_key(k, br_skey_decoder_get_rsa(&kc.dc), err, errlen);
+    /* The parts stay in the decoder's buffer, inside k. */
+    k->sk = *br_skey_decoder_get_rsa(&k->dc);
+    r = find_public(k, err, errlen);
 out:
-    explicit_bzero(&kc, sizeof kc);
     if (r == -1)
         dkim_key_wipe(k);
     return r;

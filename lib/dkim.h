@@ -60,9 +60,10 @@
  * fields, Message-ID and RFC 8058's List-Unsubscribe-Post); NULL ends. */
 extern const char *const dkim_signed_names[];
 
+/* A key holds pointers into itself: never copy one. */
 struct dkim_key {
-    br_rsa_private_key sk;
-    unsigned char skmem[5 * (DKIM_RSA_BITS_MAX / 16 + 1)];
+    br_skey_decoder_context dc; /* holds the private key's parts */
+    br_rsa_private_key sk;      /* points into dc */
     br_rsa_public_key pk;
     unsigned char n[DKIM_RSA_BITS_MAX / 8 + 1];
     unsigned char e[4];

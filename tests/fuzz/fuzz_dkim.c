@@ -2,12 +2,13 @@
  *
  * The body canonicalizer gives the same bytes however its input is cut,
  * and the same as a plain rewrite of RFC 6376 3.4.4 (the regular
- * expressions dkimpy uses, the end of the input counting as a line end:
- * dkim-sign's input always ends with CRLF); the header canonicalizer's output is one
- * line: its value has no CR, LF, HTAB or SP run, and no SP at either
- * end, its name no upper case and no SP/HTAB before the ':'; the
- * From: domain, when found, is a lower-case host name; the header
- * section's length stays within the message. */
+ * expressions dkimpy uses; the end of the input counts as a line end:
+ * dkim-sign's input always ends with CRLF).  The header canonicalizer
+ * makes one line: its value has no CR, LF, HTAB or SP run, and no SP at
+ * either end; its name no upper case and no SP/HTAB before the ':'.
+ * The From: domain, when found, is a lower-case host name; the header
+ * section's length stays within the message.  A key file either parses
+ * into a key whose public half checks, or is refused with a reason. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -140,6 +141,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (r == -1 && errno != EEXIST && errno != EINVAL
         && errno != ERANGE && errno != E2BIG) {
         abort();
+    }
+
+    {
+        static struct dkim_key k;
+        char err[256];
+        err[0] = 0;
+        if (dkim_key_parse(&k, data, size, err, sizeof err) == 0) {
+            if (k.sk.n_bitlen < DKIM_RSA_BITS_MIN || k.pk.nlen == 0)
+                abort();
+        } else if (err[0] == 0) {
+            abort();
+        }
+        dkim_key_wipe(&k);
     }
     return 0;
 }
