@@ -116,15 +116,13 @@ add_anchor(void *ctx, const char *name, const unsigned char *der, size_t len)
 }
 
 int
-tlsclient_anchors(struct tlsanchors *a, const char *path)
+tlsclient_bundle(const char *path, unsigned char **out, size_t *outlen)
 {
     size_t cap = (size_t)TLS_PEMFILE_MAX * 64, len = 0;
     unsigned char *buf;
     int fd, e;
     ssize_t r;
 
-    a->ta = NULL;
-    a->n = 0;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd == -1)
         return -1;
@@ -142,14 +140,24 @@ tlsclient_anchors(struct tlsanchors *a, const char *path)
         errno = r == -1 ? e : E2BIG;
         return -1;
     }
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
+int
+tlsclient_anchors(struct tlsanchors *a, const unsigned char *buf, size_t len)
+{
+    int e;
+
+    a->ta = NULL;
+    a->n = 0;
     if (tls_pem_decode(buf, len, add_anchor, a) == -1 || a->n == 0) {
         e = errno;
-        free(buf);
         tlsclient_anchors_free(a);
         errno = e ? e : EPROTO;
         return -1;
     }
-    free(buf);
     return 0;
 }
 

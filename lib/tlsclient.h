@@ -72,10 +72,19 @@ struct tlsclient {
 };
 
 /**
- * tlsclient_anchors - load every certificate of the PEM bundle at path as
- * a trust anchor.  0, or -1 with errno.
+ * tlsclient_bundle - read the PEM bundle at path into a malloc'd buffer
+ * (the caller frees it).  0, or -1 with errno.  Reading is cheap; making
+ * anchors of ~150 certificates is not (~20 ms here): a caller reads the
+ * bundle while it may, and decodes it only when it must verify.
  */
-int tlsclient_anchors(struct tlsanchors *a, const char *path);
+int tlsclient_bundle(const char *path, unsigned char **buf, size_t *len);
+
+/**
+ * tlsclient_anchors - every certificate of a PEM bundle (len bytes) as a
+ * trust anchor.  0, or -1 with errno.
+ */
+int tlsclient_anchors(struct tlsanchors *a, const unsigned char *buf,
+    size_t len);
 void tlsclient_anchors_free(struct tlsanchors *a);
 
 /**

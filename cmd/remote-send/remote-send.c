@@ -126,6 +126,20 @@ static uint64_t msgsize;
 static int msg8bit;
 static struct tlsanchors anchors;
 static int anchors_loaded;
+static unsigned char *bundle;   /* the CA bundle, read while privileged */
+static size_t bundlelen;
+
+/* The trust anchors, decoded at the first verification only: most
+ * deliveries (opportunistic TLS) need none, and decoding a system bundle
+ * costs more than the rest of a delivery.  1 ready, 0 not available. */
+static int
+need_anchors(void)
+{
+    if (!anchors_loaded && bundle != NULL
+        && tlsclient_anchors(&anchors, bundle, bundlelen) == 0)
+        anchors_loaded = 1;
+    return anchors_loaded;
+}
 /* DANE for the host being tried: its usable, DNSSEC-validated TLSA
  * records (none: no DANE). */
 static struct dns_tlsa dane[DNS_ANSWERS_MAX];
@@ -574,6 +588,11 @@ attempt(const struct sockaddr *sa, socklen_t salen, const char *host,
     }
     if (implicit) {
         const char *name = host[0] == '[' ? NULL : host;
+        if (pol == ROUTE_TLS_VERIFY && !need_anchors()) {
+            set_last("%s: no CA bundle to verify with", host, NULL);
+            close(c.fd);
+            return NEXT;
+        }
         if (tlsclient_start(&c.t, c.fd, name, &anchors,
                 pol == ROUTE_TLS_VERIFY, loop_now() + reply_to * 1000LL, &why)
             == -1) {
@@ -608,6 +627,11 @@ attempt(const struct sockaddr *sa, socklen_t salen, const char *host,
         /* Whatever the server sent after its 220 is dropped unread: it
          * must never count as coming through TLS. */
         c.rpos = c.rlen = 0;
+        if (pol == ROUTE_TLS_VERIFY && !need_anchors()) {
+            set_last("%s: no CA bundle to verify with", host, NULL);
+            close(c.fd);
+            return NEXT;
+        }
         if (tlsclient_start(&c.t, c.fd, host[0] == '[' ? NULL : host,
                 &anchors, pol == ROUTE_TLS_VERIFY,
                 loop_now() + reply_to * 1000LL, &why)
@@ -767,7 +791,7 @@ sts_fetch(struct dns *d, const char *domain, char *body, size_t *blen)
     size_t got = 0, i;
     int fd = -1, k;
 
-    if (!anchors_loaded)
+    if (!need_anchors())
         return -1;
     snprintf(host, sizeof host, "mta-sts.%s", domain);
     for (k = 0; k < 2 && fd == -1; k++) {
@@ -1041,8 +1065,8 @@ main(int argc, char **argv)
         snprintf(hostname, sizeof hostname, "localhost");
     if (conf_line("cafile", cafile, sizeof cafile) != 1)
         snprintf(cafile, sizeof cafile, "%s", TLSCLIENT_CA_DEFAULT);
-    if (tlsclient_anchors(&anchors, cafile) == 0)
-        anchors_loaded = 1;
+    if (tlsclient_bundle(cafile, &bundle, &bundlelen) == -1)
+        bundle = NULL; /* verification will say so, when asked for */
 
     have_dns = dns_init(&d) == 0;
     memset(&rt, 0, sizeof rt);
@@ -1073,7 +1097,7 @@ main(int argc, char **argv)
     }
     if (have_route) {
         pol = rt.tls;
-        if (pol == ROUTE_TLS_VERIFY && !anchors_loaded)
+        if (pol == ROUTE_TLS_VERIFY && !need_anchors())
             set_last("no CA bundle (%s) to verify with", cafile, NULL);
         else if (!have_dns && rt.host[0] != '[')
             set_last("no usable DNS resolver", NULL, NULL);
