@@ -305,6 +305,27 @@ tcp_connect(const struct sockaddr *sa, socklen_t len)
     return fd;
 }
 
+/* A socket address for the raw address a (4 or 16 bytes: fam) and port. */
+static socklen_t
+sockaddr_of(struct sockaddr_storage *ss, int fam, const void *a,
+    unsigned port)
+{
+    memset(ss, 0, sizeof *ss);
+    if (fam == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        memcpy(&s6->sin6_addr, a, 16);
+        return sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        memcpy(&s4->sin_addr, a, 4);
+        return sizeof *s4;
+    }
+}
+
 /* ---- one attempt on one address ---- */
 
 enum attempt { DONE, NEXT };
@@ -718,27 +739,17 @@ try_host(struct dns *d, const char *host, unsigned port,
 
     if (host[0] == '[') {
         struct sockaddr_storage ss;
-        socklen_t len;
+        unsigned char a[16];
         char lit[64];
         size_t n = strlen(host);
-        memset(&ss, 0, sizeof ss);
+        int v6;
         snprintf(lit, sizeof lit, "%.*s", (int)(n - 2), host + 1);
-        if (strncmp(lit, "IPv6:", 5) == 0) {
-            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-            s6->sin6_family = AF_INET6;
-            s6->sin6_port = htons((uint16_t)port);
-            if (inet_pton(AF_INET6, lit + 5, &s6->sin6_addr) != 1)
-                return NEXT;
-            len = sizeof *s6;
-        } else {
-            struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-            s4->sin_family = AF_INET;
-            s4->sin_port = htons((uint16_t)port);
-            if (inet_pton(AF_INET, lit, &s4->sin_addr) != 1)
-                return NEXT;
-            len = sizeof *s4;
-        }
-        return attempt((struct sockaddr *)&ss, len, host, rt, pol, 0);
+        v6 = strncmp(lit, "IPv6:", 5) == 0;
+        if (inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? lit + 5 : lit, a) != 1)
+            return NEXT;
+        return attempt((struct sockaddr *)&ss,
+            sockaddr_of(&ss, v6 ? AF_INET6 : AF_INET, a, port), host, rt,
+            pol, 0);
     }
     for (t = 0; t < 2; t++) {
         int st = dns_query(d, host, types[t], &ans);
@@ -750,21 +761,8 @@ try_host(struct dns *d, const char *host, unsigned port,
             continue;
         for (i = 0; i < ans.n; i++) {
             struct sockaddr_storage ss;
-            socklen_t len;
-            memset(&ss, 0, sizeof ss);
-            if (types[t] == DNS_T_AAAA) {
-                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-                s6->sin6_family = AF_INET6;
-                s6->sin6_port = htons((uint16_t)port);
-                memcpy(&s6->sin6_addr, ans.u.a[i], 16);
-                len = sizeof *s6;
-            } else {
-                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-                s4->sin_family = AF_INET;
-                s4->sin_port = htons((uint16_t)port);
-                memcpy(&s4->sin_addr, ans.u.a[i], 4);
-                len = sizeof *s4;
-            }
+            socklen_t len = sockaddr_of(&ss,
+                types[t] == DNS_T_AAAA ? AF_INET6 : AF_INET, ans.u.a[i], port);
             if (attempt((struct sockaddr *)&ss, len, host, rt, pol, 0) == DONE)
                 return DONE;
         }
@@ -799,21 +797,8 @@ sts_fetch(struct dns *d, const char *domain, char *body, size_t *blen)
             continue;
         for (i = 0; i < a.n && fd == -1; i++) {
             struct sockaddr_storage ss;
-            socklen_t len;
-            memset(&ss, 0, sizeof ss);
-            if (types[k] == DNS_T_AAAA) {
-                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-                s6->sin6_family = AF_INET6;
-                s6->sin6_port = htons(443);
-                memcpy(&s6->sin6_addr, a.u.a[i], 16);
-                len = sizeof *s6;
-            } else {
-                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-                s4->sin_family = AF_INET;
-                s4->sin_port = htons(443);
-                memcpy(&s4->sin_addr, a.u.a[i], 4);
-                len = sizeof *s4;
-            }
+            socklen_t len = sockaddr_of(&ss,
+                types[k] == DNS_T_AAAA ? AF_INET6 : AF_INET, a.u.a[i], 443);
             fd = tcp_connect((struct sockaddr *)&ss, len);
         }
     }
