@@ -125,10 +125,10 @@ sclient() {
         >"$T/out" 2>&1
 }
 
-# hold PORT tls|plain SECS: open a connection (TLS or clear), read the
-# greeting, keep it SECS seconds in the background (pid in $held); when
-# it is up, list this test's live tlswrap processes as "pid uid" in
-# $T/ps.
+# hold PORT tls|plain SECS [NAME]: open a connection (TLS or clear),
+# read the greeting, keep it SECS seconds in the background (pid in
+# $held); when it is up, list this test's live processes called NAME
+# (default tlswrap) as "pid uid" in $T/ps.
 # Exited helpers are reparented; zombies are skipped, since nothing reaps
 # them in a container without an init.
 hold() {
@@ -150,7 +150,7 @@ PYEOF
     # Only this test's processes (its FACTEUR_CONF): other tests or
     # benchmarks may run tlswrap at the same time.
     ps -eo pid=,uid=,stat=,comm= |
-        awk '$4=="tlswrap" && $3 !~ /Z/ {print $1, $2}' |
+        awk -v name="${4:-tlswrap}" '$4==name && $3 !~ /Z/ {print $1, $2}' |
         while read -r hp_pid hp_uid; do
             tr '\0' '\n' <"/proc/$hp_pid/environ" 2>/dev/null |
                 grep -qx "FACTEUR_CONF=$FACTEUR_CONF" &&

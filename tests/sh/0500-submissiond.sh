@@ -311,6 +311,7 @@ S QUIT
 R 221
 EOF
 done
-check "the session runs unprivileged, the monitor as root" \
-    sh -c "! grep -q 'cannot become' '$LOG'"
+hold "$P" tls 2 submissiond
+check "the session runs unprivileged (64012), the monitor as root" \
+    sh -c "grep -Eq '^[0-9]+ 64012$' '$T/ps' && grep -Eq '^[0-9]+ 0$' '$T/ps'"
 finish
