@@ -4,11 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 export FACTEUR_CONF=$T/conf
 C=$FACTEUR_CONF
-M=$T/mail
-Q=$T/queue
-mkdir -p "$C" "$M" "$Q/tmp" "$Q/mess" "$Q/todo"
-echo "$M" >"$C/mailroot"
-echo "$Q" >"$C/queuedir"
+mkdir -p "$C"
+setup_mail example.org
 F=$BIN/facteur
 LD=$BIN/local-deliver
 "$F" domain add example.org

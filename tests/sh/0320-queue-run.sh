@@ -5,17 +5,21 @@
 . "$(dirname "$0")/../lib.sh"
 export FACTEUR_CONF=$T/conf
 C=$FACTEUR_CONF
-Q=$T/queue
-M=$T/mail
-mkdir -p "$C" "$Q/tmp" "$Q/mess" "$Q/todo" "$M"
-echo "$Q" >"$C/queuedir"
-echo "$M" >"$C/mailroot"
-echo example.org >"$C/hostname"
+mkdir -p "$C"
+setup_mail example.org
 F=$BIN/facteur
 QI=$BIN/queue-inject
 "$F" domain add example.org
 for u in alice bob postmaster; do echo pw | "$F" user add "$u@example.org"; done
 LOG=$T/log
+# kill_ours NAME: SIGKILL this test's processes called NAME (its
+# FACTEUR_CONF), never another test's or benchmark's.
+kill_ours() {
+    for ko_pid in $(pgrep -x "$1"); do
+        tr '\0' '\n' <"/proc/$ko_pid/environ" 2>/dev/null |
+            grep -qx "FACTEUR_CONF=$FACTEUR_CONF" && kill -9 "$ko_pid" 2>/dev/null
+    done
+}
 start_qr() { "$BIN/queue-run" 2>>"$LOG" & QR=$!; PIDS="$PIDS $QR"; }
 stop_qr() { kill "$QR" 2>/dev/null; wait "$QR" 2>/dev/null; }
 files() { find "$M/example.org/$1/new" -type f 2>/dev/null | wc -l; }
@@ -132,10 +136,10 @@ while kill -0 "$INJ" 2>/dev/null || ! no_work; do
     sleep 0.$(( $(od -An -N1 -tu1 /dev/urandom) % 4 + 1 ))
     if [ $((kills % 2)) -eq 0 ]; then
         kill -9 "$QR" 2>/dev/null; wait "$QR" 2>/dev/null
-        pkill -9 -x local-deliver 2>/dev/null
+        kill_ours local-deliver
         start_qr
     else
-        pkill -9 -x local-deliver 2>/dev/null
+        kill_ours local-deliver
     fi
     kills=$((kills + 1))
     [ $kills -gt 300 ] && break
