@@ -10,7 +10,8 @@ LIBH = lib/addr.h lib/conf.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.
 	lib/maildate.h lib/qspawn.h lib/rcpt.h lib/smtpcmd.h lib/smtpdata.h \
 	lib/smtpsrv.h lib/maildir.h lib/pwhash.h lib/sasl.h lib/authfail.h \
 	lib/tlsnames.h lib/tlsclient.h lib/smtpreply.h lib/rreport.h \
-	lib/dane.h lib/mtasts.h lib/dkim.h lib/spf.h
+	lib/dane.h lib/mtasts.h lib/dkim.h lib/spf.h lib/authmon.h lib/str.h \
+	lib/imap.h lib/imapparse.h lib/mutf7.h lib/imapmsg.h lib/imapsearch.h
 LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dns.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o \
@@ -18,14 +19,15 @@ LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/siblin
 	lib/maildate.o lib/qspawn.o lib/rcpt.o lib/smtpcmd.o lib/smtpdata.o \
 	lib/smtpsrv.o lib/maildir.o lib/pwhash.o lib/sasl.o lib/authfail.o \
 	lib/tlsnames.o lib/tlsclient.o lib/smtpreply.o lib/rreport.o \
-	lib/dane.o lib/mtasts.o lib/dkim.o lib/spf.o
+	lib/dane.o lib/mtasts.o lib/dkim.o lib/spf.o lib/authmon.o lib/str.o \
+	lib/imapparse.o lib/mutf7.o lib/imapmsg.o lib/imapsearch.o
 # BearSSL linked statically: a process per connection pays for every
 # shared library at each exec (mapping and relocation), ~0.3 ms here.
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb
 
 PROGS = bin/tlswrap bin/queue-inject bin/facteur bin/local-deliver \
 	bin/queue-run bin/sendmail bin/smtpd bin/checkpassword \
-	bin/submissiond bin/remote-send bin/dkim-sign
+	bin/submissiond bin/remote-send bin/dkim-sign bin/imapd
 TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 QINJECT_OBJ = cmd/queue-inject/queue-inject.o
 FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o \
@@ -39,6 +41,7 @@ CHECKPW_OBJ = cmd/checkpassword/checkpassword.o
 SUBMIT_OBJ = cmd/submissiond/submissiond.o
 RSEND_OBJ = cmd/remote-send/remote-send.o
 DKIMSIGN_OBJ = cmd/dkim-sign/dkim-sign.o
+IMAPD_OBJ = cmd/imapd/imapd.o cmd/imapd/session.o cmd/imapd/mbox.o
 
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
@@ -47,7 +50,8 @@ UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/tlshello_test tests/bin/addr_test tests/bin/envelope_test \
 	tests/bin/canon_test tests/bin/hdraddr_test tests/bin/conf_test \
 	tests/bin/base64_test tests/bin/route_test tests/bin/x509gen_test \
-	tests/bin/smtpdata_test tests/bin/smtpcmd_test tests/bin/dkim_test
+	tests/bin/smtpdata_test tests/bin/smtpcmd_test tests/bin/dkim_test \
+	tests/bin/mutf7_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
 	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope \
@@ -56,7 +60,7 @@ FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_smtpdata tests/bin/fuzz_smtpcmd tests/bin/fuzz_sasl \
 	tests/bin/fuzz_smtpreply tests/bin/fuzz_dane tests/bin/fuzz_mtasts \
 	tests/bin/fuzz_spf \
-	tests/bin/fuzz_pwimport tests/bin/fuzz_dkim
+	tests/bin/fuzz_pwimport tests/bin/fuzz_dkim tests/bin/fuzz_mutf7
 HELPERS = tests/bin/linesrv tests/bin/dnsq tests/bin/spfq
 
 all: $(PROGS) $(HELPERS)
@@ -78,7 +82,8 @@ load: conf-ld
 .c.o:
 	./compile -o $@ $<
 
-$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ) $(SENDMAIL_OBJ) $(SMTPD_OBJ) $(CHECKPW_OBJ) $(SUBMIT_OBJ) $(RSEND_OBJ) $(DKIMSIGN_OBJ): compile $(LIBH)
+$(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ) $(SENDMAIL_OBJ) $(SMTPD_OBJ) $(CHECKPW_OBJ) $(SUBMIT_OBJ) $(RSEND_OBJ) $(DKIMSIGN_OBJ) $(IMAPD_OBJ): compile $(LIBH)
+$(IMAPD_OBJ): cmd/imapd/imapd.h cmd/imapd/mbox.h
 $(QRUN_OBJ): cmd/queue-run/dsn.h
 $(FACTEUR_OBJ): cmd/facteur/table.h cmd/facteur/admin.h cmd/facteur/pwline.h
 $(FACTEUR_OBJ): cmd/facteur/dkimcmd.h
@@ -119,6 +124,10 @@ bin/remote-send: load $(RSEND_OBJ) lib/libmail.a
 bin/dkim-sign: load $(DKIMSIGN_OBJ) lib/libmail.a
 	mkdir -p bin
 	./load -o $@ $(DKIMSIGN_OBJ) lib/libmail.a $(LIBS)
+
+bin/imapd: load $(IMAPD_OBJ) lib/libmail.a
+	mkdir -p bin
+	./load -o $@ $(IMAPD_OBJ) lib/libmail.a
 
 bin/queue-run: load $(QRUN_OBJ) lib/libmail.a
 	mkdir -p bin
@@ -198,6 +207,8 @@ tests/bin/base64_test: tests/unit/base64_test.c
 tests/bin/route_test: tests/unit/route_test.c
 tests/bin/x509gen_test: tests/unit/x509gen_test.c
 tests/bin/fuzz_routes: tests/fuzz/fuzz_routes.c
+tests/bin/mutf7_test: tests/unit/mutf7_test.c
+tests/bin/fuzz_mutf7: tests/fuzz/fuzz_mutf7.c
 tests/bin/fuzz_dns: tests/fuzz/fuzz_dns.c
 tests/bin/fuzz_pwimport: tests/fuzz/fuzz_pwimport.c cmd/facteur/pwline.c \
 	cmd/facteur/pwline.h

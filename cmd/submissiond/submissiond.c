@@ -71,7 +71,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "authfail.h"
+#include "authmon.h"
 #include "cdbq.h"
 #include "conf.h"
 #include "exitcode.h"
@@ -86,12 +86,8 @@
 #include "smtpsrv.h"
 
 #define USER_DEFAULT "facteur-smtpd"
-#define STATEDIR_DEFAULT "/var/lib/facteur"
 #define PRINTENV "/usr/bin/printenv"
-#define FAIL_MAX_DEFAULT 10
-#define FAIL_WINDOW_DEFAULT 900
-#define FAIL_DELAY_DEFAULT 2000
-#define REQUEST_MAX (SASL_LOGIN_MAX + SASL_PASS_MAX + 2)
+#define REQUEST_MAX AUTHMON_REQUEST_MAX
 #define MONITOR_TIMEOUT_MS 60000
 
 static const char *conf;
@@ -102,113 +98,26 @@ static struct addr useraddr;
 /* ------------------------------------------------------------------ */
 /* Monitor: root, never reads the network. */
 
-/* Run checkpassword on the credentials in req (len bytes).  Returns 'Y'
- * (the matched mailbox in out), 'N', or 'T'. */
-static char
-check(const char *cp, const char *req, size_t len, char *out, size_t outlen)
-{
-    int in[2], res[2], st;
-    size_t got = 0;
-    pid_t pid;
-
-    if (pipe_cloexec(in) == -1)
-        return 'T';
-    if (pipe_cloexec(res) == -1) {
-        close(in[0]);
-        close(in[1]);
-        return 'T';
-    }
-    pid = fork();
-    if (pid == -1) {
-        close(in[0]);
-        close(in[1]);
-        close(res[0]);
-        close(res[1]);
-        return 'T';
-    }
-    if (pid == 0) {
-        char *args[4];
-        args[0] = (char *)cp;
-        args[1] = (char *)PRINTENV;
-        args[2] = (char *)"USER";
-        args[3] = NULL;
-        if (dup2(in[0], 3) == -1 || dup2(res[1], 1) == -1)
-            _exit(111);
-        execv(cp, args);
-        _exit(111);
-    }
-    close(in[0]);
-    close(res[1]);
-    /* login \0 password \0 and an empty timestamp \0 */
-    (void)(fd_write_all(in[1], req, len, loop_now() + MONITOR_TIMEOUT_MS) == -1
-        || fd_write_all(in[1], "", 1, loop_now() + MONITOR_TIMEOUT_MS));
-    close(in[1]);
-    for (;;) {
-        ssize_t r = read(res[0], out + got, outlen - 1 - got);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-        if (got == outlen - 1)
-            break;
-    }
-    close(res[0]);
-    out[got] = 0;
-    while (got > 0 && out[got - 1] == '\n')
-        out[--got] = 0;
-    while (waitpid(pid, &st, 0) == -1)
-        if (errno != EINTR)
-            return 'T';
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && got > 0)
-        return 'Y';
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 1)
-        return 'N';
-    log_warn("checkpassword failed: %s %d",
-        WIFEXITED(st) ? "exit" : "signal",
-        WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-    return 'T';
-}
-
 static _Noreturn void
 monitor(pid_t child, int sock, const char *cp, const char *ip)
 {
-    char req[REQUEST_MAX + 2], statedir[4096], dir[4200];
-    long max = conf_env_num("AUTH_FAIL_MAX", FAIL_MAX_DEFAULT, 1, 1000000);
-    long window = conf_env_num("AUTH_FAIL_WINDOW", FAIL_WINDOW_DEFAULT, 1,
-        86400 * 30);
-    long delay = conf_env_num("AUTH_FAIL_DELAY", FAIL_DELAY_DEFAULT, 0, 60000);
-    int st, r;
+    static char *const prog[] = { (char *)PRINTENV, (char *)"USER", NULL };
+    static struct authmon am;
+    char req[AUTHMON_REQUEST_MAX + 2];
+    int st;
 
-    r = conf_line("statedir", statedir, sizeof statedir);
-    if (r != 1)
-        snprintf(statedir, sizeof statedir, "%s", STATEDIR_DEFAULT);
-    snprintf(dir, sizeof dir, "%s/authfail", statedir);
+    authmon_init(&am, cp, ip);
     for (;;) {
         char reply[ADDR_MAX + 4], who[ADDR_MAX + 2];
         ssize_t n = read(sock, req, sizeof req);
+        pid_t pid;
         char a;
         if (n == -1 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
-        who[0] = 0;
-        r = authfail_blocked(dir, ip, (unsigned)max, window);
-        if (r == -1) {
-            log_warn("cannot use %s: %s", dir, strerror(errno));
-            a = 'T';
-        } else if (r == 1) {
-            a = 'B';
-        } else {
-            a = check(cp, req, (size_t)n, who, sizeof who);
-        }
-        explicit_bzero(req, sizeof req);
-        if (a == 'N') {
-            if (authfail_record(dir, ip, window) == -1)
-                log_warn("cannot count a failure in %s: %s", dir,
-                    strerror(errno));
-            poll(NULL, 0, (int)delay);
-        }
+        a = authmon_check(&am, prog, 1, 0, req, (size_t)n, who, sizeof who,
+            &pid);
         snprintf(reply, sizeof reply, "%c%s", a, a == 'Y' ? who : "");
         if (write(sock, reply, strlen(reply)) == -1)
             break;
