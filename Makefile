@@ -51,7 +51,8 @@ UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/canon_test tests/bin/hdraddr_test tests/bin/conf_test \
 	tests/bin/base64_test tests/bin/route_test tests/bin/x509gen_test \
 	tests/bin/smtpdata_test tests/bin/smtpcmd_test tests/bin/dkim_test \
-	tests/bin/mutf7_test
+	tests/bin/mutf7_test tests/bin/imapmsg_test tests/bin/imapparse_test \
+	tests/bin/imapsearch_test
 FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_tlscache tests/bin/fuzz_pem tests/bin/fuzz_buf_getline \
 	tests/bin/fuzz_tlshello tests/bin/fuzz_addr tests/bin/fuzz_envelope \
@@ -60,7 +61,8 @@ FUZZ = tests/bin/fuzz_tlsfacts tests/bin/fuzz_dnsname tests/bin/fuzz_tlskey \
 	tests/bin/fuzz_smtpdata tests/bin/fuzz_smtpcmd tests/bin/fuzz_sasl \
 	tests/bin/fuzz_smtpreply tests/bin/fuzz_dane tests/bin/fuzz_mtasts \
 	tests/bin/fuzz_spf \
-	tests/bin/fuzz_pwimport tests/bin/fuzz_dkim tests/bin/fuzz_mutf7
+	tests/bin/fuzz_pwimport tests/bin/fuzz_dkim tests/bin/fuzz_mutf7 \
+	tests/bin/fuzz_imapmsg tests/bin/fuzz_imapparse tests/bin/fuzz_imapsearch
 HELPERS = tests/bin/linesrv tests/bin/dnsq tests/bin/spfq
 
 all: $(PROGS) $(HELPERS)
@@ -209,6 +211,12 @@ tests/bin/x509gen_test: tests/unit/x509gen_test.c
 tests/bin/fuzz_routes: tests/fuzz/fuzz_routes.c
 tests/bin/mutf7_test: tests/unit/mutf7_test.c
 tests/bin/fuzz_mutf7: tests/fuzz/fuzz_mutf7.c
+tests/bin/imapmsg_test: tests/unit/imapmsg_test.c
+tests/bin/imapparse_test: tests/unit/imapparse_test.c
+tests/bin/imapsearch_test: tests/unit/imapsearch_test.c
+tests/bin/fuzz_imapmsg: tests/fuzz/fuzz_imapmsg.c
+tests/bin/fuzz_imapparse: tests/fuzz/fuzz_imapparse.c
+tests/bin/fuzz_imapsearch: tests/fuzz/fuzz_imapsearch.c
 tests/bin/fuzz_dns: tests/fuzz/fuzz_dns.c
 tests/bin/fuzz_pwimport: tests/fuzz/fuzz_pwimport.c cmd/facteur/pwline.c \
 	cmd/facteur/pwline.h

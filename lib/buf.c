@@ -82,7 +82,11 @@ buf_getline(struct buf *b, char *out, size_t max, size_t *len)
         take = nl ? (size_t)(nl - (b->p + b->pos)) + 1 : avail;
         if (!toolong) {
             if (take > max - 1 - n) {
-                toolong = 1; /* keep consuming through the LF */
+                /* keep the start (a caller may want the IMAP tag), then
+                 * consume through the LF */
+                memcpy(out + n, b->p + b->pos, max - 1 - n);
+                n = max - 1;
+                toolong = 1;
             } else {
                 memcpy(out + n, b->p + b->pos, take);
                 n += take;
@@ -106,7 +110,8 @@ buf_getline(struct buf *b, char *out, size_t max, size_t *len)
         }
     }
     if (toolong) {
-        out[0] = 0;
+        out[n] = 0;
+        *len = n;
         errno = ERANGE;
         return -1;
     }

@@ -39,8 +39,8 @@ ssize_t buf_fill(struct buf *b);
  * @len: receives the line length (without the NUL).
  * Returns 1 with a line, 0 at end of file with nothing pending, -1 with
  * errno: ERANGE when the line is longer than max - 1 (the whole line,
- * through its LF, has then been read and dropped, so the caller can reply
- * and go on), EPROTO when the file ends inside a line (that partial line,
+ * through its LF, has then been read; its first max - 1 bytes are in out
+ * and *len, the rest is dropped, so the caller can reply and go on), EPROTO when the file ends inside a line (that partial line,
  * if it fits, is in out and its length in *len), ETIMEDOUT, or the read
  * error.
  */

@@ -240,18 +240,20 @@ imapp_number(struct imapp *ip, uint32_t *u)
 
 /* seq-number: nz-number or "*" */
 static int
-seqnum(struct imapp *ip, uint32_t *u)
+seqnum(struct imapp *ip, uint64_t *u)
 {
+    uint32_t v;
     int r;
 
     if (imapp_char(ip, '*')) {
         *u = IMAP_STAR;
         return 1;
     }
-    r = imapp_number(ip, u);
-    if (r == 1 && (*u == 0 || *u == IMAP_STAR))
+    r = imapp_number(ip, &v);
+    if (r != 1 || v == 0)
         return -1;
-    return r == 0 ? -1 : r;
+    *u = v;
+    return 1;
 }
 
 int
@@ -263,7 +265,7 @@ imapp_seqset(struct imapp *ip, struct seqset *set)
     if (imapp_peek(ip) != '*' && (imapp_peek(ip) < '0' || imapp_peek(ip) > '9'))
         return 0;
     for (;;) {
-        uint32_t a, b;
+        uint64_t a, b;
         if (seqnum(ip, &a) != 1)
             goto bad;
         b = a;
@@ -289,8 +291,8 @@ seqset_resolve(struct seqset *set, uint32_t max)
     unsigned i;
 
     for (i = 0; i < set->n; i++) {
-        uint32_t a = set->lo[i] == IMAP_STAR ? max : set->lo[i];
-        uint32_t b = set->hi[i] == IMAP_STAR ? max : set->hi[i];
+        uint64_t a = set->lo[i] == IMAP_STAR ? max : set->lo[i];
+        uint64_t b = set->hi[i] == IMAP_STAR ? max : set->hi[i];
         set->lo[i] = a < b ? a : b;
         set->hi[i] = a < b ? b : a;
     }

@@ -28,10 +28,12 @@ struct imapp {
 };
 
 /* A sequence set: ranges lo..hi with lo <= hi; IMAP_STAR stands for "*"
- * (the largest number in use), resolved by imapp_seq_resolve. */
-#define IMAP_STAR UINT32_MAX
+ * (the largest number in use), resolved by seqset_resolve.  64 bits, so
+ * that "*" is apart from 4294967295, a valid number (RFC 3501 9); after
+ * resolving, every value fits in 32 bits. */
+#define IMAP_STAR UINT64_MAX
 struct seqset {
-    uint32_t lo[IMAP_SEQSET_MAX], hi[IMAP_SEQSET_MAX];
+    uint64_t lo[IMAP_SEQSET_MAX], hi[IMAP_SEQSET_MAX];
     unsigned n;
 };
 

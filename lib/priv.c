@@ -119,6 +119,19 @@ priv_become(const char *confname, const char *defuser)
 }
 
 int
+priv_drop_user(const char *spec)
+{
+    uid_t uid;
+    gid_t gid;
+
+    if (geteuid() != 0)
+        return 0;
+    if (priv_parse(spec, &uid, &gid) == -1)
+        return -1;
+    return priv_drop(uid, gid, NULL);
+}
+
+int
 priv_limits(void)
 {
     struct rlimit r = { 0, 0 };

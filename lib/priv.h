@@ -41,6 +41,13 @@ int priv_become(const char *confname, const char *defuser);
 int priv_resolve(const char *confname, const char *defuser, uid_t *uid,
     gid_t *gid);
 
+/**
+ * priv_drop_user - for a session started as root: become spec (a name or
+ * uid:gid, priv_parse) for good, without chroot.  Not root: nothing
+ * changes.  0, or -1 with errno (the caller exits 111).
+ */
+int priv_drop_user(const char *spec);
+
 /** priv_limits - rlimits for a process that will create nothing: no core
  * file, no new process.  0 or -1. */
 int priv_limits(void);

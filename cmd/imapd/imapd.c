@@ -491,15 +491,7 @@ main(int argc, char **argv)
     }
     close(sv[0]);
     monsock = sv[1];
-    if (geteuid() == 0) {
-        uid_t uid;
-        gid_t gid;
-        if (priv_parse(runas, &uid, &gid) == -1)
-            log_die(EXIT_TEMP, "cannot use user %s: %s", runas,
-                strerror(errno));
-        if (priv_drop(uid, gid, NULL) == -1)
-            log_die(EXIT_TEMP, "cannot become %s: %s", runas,
-                strerror(errno));
-    }
+    if (priv_drop_user(runas) == -1)
+        log_die(EXIT_TEMP, "cannot become %s: %s", runas, strerror(errno));
     preauth();
 }

@@ -1122,39 +1122,82 @@ mbox_mtime(struct mbox *mb, struct msg *m, int64_t *t)
     return 0;
 }
 
+/* The flags mode (0 set, 1 add, -1 remove) makes of m's. */
+static void
+apply(const struct msg *m, int mode, unsigned flags, uint32_t kw,
+    unsigned *nf, uint32_t *nk)
+{
+    *nf = m->flags & ~IMAPF_RECENT;
+    *nk = m->kw;
+    flags &= ~IMAPF_RECENT;
+    if (mode > 0) {
+        *nf |= flags;
+        *nk |= kw;
+    } else if (mode < 0) {
+        *nf &= ~flags;
+        *nk &= ~kw;
+    } else {
+        *nf = flags;
+        *nk = kw;
+    }
+}
+
+/* After relocate(): the flags the file's name holds now (another
+ * session's change), keeping this session's \Recent. */
+static void
+reread_flags(struct msg *m)
+{
+    unsigned f;
+    uint32_t k;
+
+    parse_flags(m->name, m->baselen, &f, &k);
+    m->flags = (m->flags & IMAPF_RECENT) | f;
+    m->kw = k;
+}
+
 int
-mbox_setflags(struct mbox *mb, struct msg *m, unsigned flags, uint32_t kw)
+mbox_setflags(struct mbox *mb, struct msg *m, int mode, unsigned flags,
+    uint32_t kw)
 {
     char from[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
     char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
-    char *nn;
+    unsigned nf;
+    uint32_t nk;
     int tries;
 
     if (m->innew) {
         errno = EROFS; /* only read-only sessions see files in new/ */
         return -1;
     }
-    flags &= ~IMAPF_RECENT;
-    if ((m->flags & ~IMAPF_RECENT) == flags && m->kw == kw)
-        return 0;
-    nn = make_name(m->name, m->baselen, flags, kw);
-    if (nn == NULL)
-        return -1;
-    for (tries = 0; tries < 2; tries++) {
+    /* Another session may have renamed the file since this one looked:
+     * then the change is made again on the flags it has now, so that
+     * neither session's change is lost. */
+    for (tries = 0; tries < 3; tries++) {
+        char *nn;
+        apply(m, mode, flags, kw, &nf, &nk);
+        if ((m->flags & ~IMAPF_RECENT) == nf && m->kw == nk)
+            return 0;
+        nn = make_name(m->name, m->baselen, nf, nk);
+        if (nn == NULL)
+            return -1;
         if (mbox_path(mb, m, from, sizeof from) == -1
-            || pathf(to, sizeof to, "%s/cur/%s", mb->dir, nn) == -1)
-            break;
+            || pathf(to, sizeof to, "%s/cur/%s", mb->dir, nn) == -1) {
+            free(nn);
+            return -1;
+        }
         if (rename(from, to) == 0) {
             free(m->name);
             m->name = nn;
-            m->flags = (m->flags & IMAPF_RECENT) | flags;
-            m->kw = kw;
+            m->flags = (m->flags & IMAPF_RECENT) | nf;
+            m->kw = nk;
             return 0;
         }
+        free(nn);
         if (errno != ENOENT || relocate(mb, m) == -1)
-            break;
+            return -1;
+        reread_flags(m);
     }
-    free(nn);
+    errno = EAGAIN;
     return -1;
 }
 
@@ -1175,8 +1218,24 @@ mbox_expunge(struct mbox *mb, const struct seqset *uids,
             && (uids == NULL || seqset_has(uids, m->uid))) {
             if (mbox_path(mb, m, path, sizeof path) == -1)
                 return -1;
-            if (unlink(path) == -1 && errno != ENOENT)
-                return -1;
+            if (unlink(path) == -1) {
+                if (errno != ENOENT)
+                    return -1;
+                /* renamed by another session, or expunged by it */
+                if (relocate(mb, m) == 0) {
+                    reread_flags(m);
+                    if (!(m->flags & IMAPF_DELETED)) {
+                        /* no longer \Deleted: it stays */
+                        if (ev != NULL && ev->flags != NULL)
+                            ev->flags(ev->arg, i + 1);
+                        i++;
+                        continue;
+                    }
+                    if (mbox_path(mb, m, path, sizeof path) == -1
+                        || (unlink(path) == -1 && errno != ENOENT))
+                        return -1;
+                }
+            }
             if (ev != NULL && ev->expunged != NULL)
                 ev->expunged(ev->arg, i + 1);
             if (m->flags & IMAPF_RECENT)

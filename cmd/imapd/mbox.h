@@ -105,10 +105,14 @@ int mbox_size(struct mbox *mb, struct msg *m, uint64_t *size);
 int mbox_mtime(struct mbox *mb, struct msg *m, int64_t *t);
 
 /**
- * mbox_setflags - give m the flags and keywords (IMAPF_RECENT ignored):
- * renames its file.  0, or -1 with errno (ENOENT: expunged meanwhile).
+ * mbox_setflags - change m's flags and keywords (IMAPF_RECENT ignored):
+ * mode 0 sets them, 1 adds them, -1 removes them; renames its file.  When
+ * another session renamed the file meanwhile, the change is applied to
+ * the flags the file has now (nobody's change is lost) and m takes them.
+ * 0, or -1 with errno (ENOENT: expunged meanwhile).
  */
-int mbox_setflags(struct mbox *mb, struct msg *m, unsigned flags, uint32_t kw);
+int mbox_setflags(struct mbox *mb, struct msg *m, int mode, unsigned flags,
+    uint32_t kw);
 
 /**
  * mbox_keyword - the index of keyword name, creating it (in
@@ -118,7 +122,9 @@ int mbox_keyword(struct mbox *mb, const char *name, size_t len, int create);
 
 /**
  * mbox_expunge - remove the files of the messages with \Deleted (and, when
- * uids is not NULL, whose UID it holds), reporting each through ev.
+ * uids is not NULL, whose UID it holds), reporting each through ev.  A
+ * message whose file another session renamed is looked at again: it goes
+ * only if it is still \Deleted (else its new flags are reported).
  * 0 or -1.
  */
 struct seqset;

@@ -13,8 +13,7 @@
  * non-synchronizing one (LITERAL+) over the limit is read and dropped,
  * or the session ends when it is absurdly large.  Limits: IMAP_LINE_MAX
  * per line, IMAP_COMMAND_MAX per command, and APPEND's message up to
- * the configured sizelimit (APPENDLIMIT is not advertised as a number in
- * CAPABILITY: it would be the same for every user).
+ * the configured sizelimit (advertised as APPENDLIMIT=n, RFC 7889).
  *
  * Mailboxes are Maildir++ folders (mbox.h); names are modified UTF-7 on
  * the wire and on disk (lib/mutf7.h), hierarchy separator ".", INBOX is
@@ -118,6 +117,14 @@ flush(void)
 {
     if (buf_flush(&out) == -1)
         exit(1);
+}
+
+/* A client that stops reading must not keep the session forever: every
+ * command's answer is written within the idle timeout. */
+static void
+out_deadline(void)
+{
+    out.deadline = loop_now() + SESSION_TIMEOUT_MS;
 }
 
 static void
@@ -230,11 +237,14 @@ readcmd(void)
         if (buf_unread(&in) == 0)
             flush();
         in.deadline = loop_now() + SESSION_TIMEOUT_MS;
+        out_deadline();
         r = buf_getline(&in, line, sizeof line, &len);
         if (r == 0)
             exit(1);
         if (r == -1) {
             if (errno == ERANGE) {
+                /* the tag is in what was kept of the line */
+                str_put(&cmd, line, len);
                 early_tag();
                 str_reset(&cmd);
                 badcmd("line too long");
@@ -586,6 +596,24 @@ select_set(struct seqset *set, int uid, unsigned char *sel)
     return count;
 }
 
+/* The messages of set as a malloc'd array of mb.n flags (count in
+ * *count), or NULL when the set is invalid (answered BAD). */
+static unsigned char *
+selection(struct seqset *set, int uid, long *count)
+{
+    unsigned char *sel = calloc(mb.n + 1, 1);
+
+    if (sel == NULL)
+        bye("out of memory", 111);
+    *count = select_set(set, uid, sel);
+    if (*count < 0) {
+        free(sel);
+        badcmd("invalid message sequence number");
+        return NULL;
+    }
+    return sel;
+}
+
 /* Append the UIDs of a sorted list as a compact set ("1:3,7"). */
 static void
 str_uidset(struct str *s, const uint32_t *u, size_t n)
@@ -616,7 +644,8 @@ c_capability(struct imapp *ip, int uid)
         badcmd("CAPABILITY takes no arguments");
         return;
     }
-    o("* CAPABILITY " CAPS_SESSION "\r\n");
+    of("* CAPABILITY " CAPS_SESSION " APPENDLIMIT=%llu\r\n",
+        (unsigned long long)appendlimit);
     ok("CAPABILITY completed");
 }
 
@@ -1587,7 +1616,7 @@ fetch_one(uint32_t seq, struct fatt *atts, unsigned na, int uid)
             || atts[i].k == F_RFC822_TEXT)
             setseen = 1;
     if (setseen && !mb.readonly && !(m->flags & IMAPF_SEEN)) {
-        if (mbox_setflags(&mb, m, m->flags | IMAPF_SEEN, m->kw) == 0)
+        if (mbox_setflags(&mb, m, 1, IMAPF_SEEN, 0) == 0)
             setseen = 2; /* FLAGS goes in the answer */
     }
     of("* %u FETCH (", seq);
@@ -1782,15 +1811,9 @@ c_fetch(struct imapp *ip, int uid)
                 return;
             }
         }
-    sel = calloc(mb.n + 1, 1);
+    sel = selection(&set, uid, &count);
     if (sel == NULL)
-        bye("out of memory", 111);
-    count = select_set(&set, uid, sel);
-    if (count < 0) {
-        free(sel);
-        badcmd("invalid message sequence number");
         return;
-    }
     for (i = 0; i < mb.n; i++)
         if (sel[i])
             fetch_one(i + 1, atts, na, uid);
@@ -1809,6 +1832,7 @@ c_store(struct imapp *ip, int uid)
     int mode = 0, silent = 0;
     unsigned flags;
     uint32_t kw, i;
+    long count;
     unsigned char *sel;
 
     if (imapp_sp(ip) != 1 || imapp_seqset(ip, &set) != 1
@@ -1838,31 +1862,14 @@ c_store(struct imapp *ip, int uid)
         badcmd("unexpected arguments");
         return;
     }
-    sel = calloc(mb.n + 1, 1);
+    sel = selection(&set, uid, &count);
     if (sel == NULL)
-        bye("out of memory", 111);
-    if (select_set(&set, uid, sel) < 0) {
-        free(sel);
-        badcmd("invalid message sequence number");
         return;
-    }
     for (i = 0; i < mb.n; i++) {
         struct msg *m = &mb.m[i];
-        unsigned nf = m->flags & ~IMAPF_RECENT;
-        uint32_t nk = m->kw;
         if (!sel[i])
             continue;
-        if (mode == 1) {
-            nf |= flags;
-            nk |= kw;
-        } else if (mode == -1) {
-            nf &= ~flags;
-            nk &= ~kw;
-        } else {
-            nf = flags & ~IMAPF_RECENT;
-            nk = kw;
-        }
-        if (mbox_setflags(&mb, m, nf, nk) == -1 && errno != ENOENT)
+        if (mbox_setflags(&mb, m, mode, flags, kw) == -1 && errno != ENOENT)
             log_warn("cannot set flags on %s: %s", m->name, strerror(errno));
         if (!silent) {
             of("* %u FETCH (", i + 1);
@@ -1903,15 +1910,9 @@ c_copy(struct imapp *ip, int uid, int move)
         no("[READ-ONLY] mailbox is read-only");
         return;
     }
-    sel = calloc(mb.n + 1, 1);
+    sel = selection(&set, uid, &count);
     if (sel == NULL)
-        bye("out of memory", 111);
-    count = select_set(&set, uid, sel);
-    if (count < 0) {
-        free(sel);
-        badcmd("invalid message sequence number");
         return;
-    }
     su = calloc((size_t)count + 1, sizeof *su);
     du = calloc((size_t)count + 1, sizeof *du);
     if (su == NULL || du == NULL)
@@ -2186,6 +2187,7 @@ c_idle(struct imapp *ip, int uid)
             poll(NULL, 0, IDLE_COALESCE_MS);
             while (read(ino, evbuf, sizeof evbuf) > 0)
                 ;
+            out_deadline();
             update(0);
             flush();
         }
@@ -2335,7 +2337,7 @@ session_main(void)
         appendlimit = 50UL << 20;
     buf_init(&in, 0, inmem, sizeof inmem);
     buf_init(&out, 1, outmem, sizeof outmem);
-    out.deadline = -1;
+    out_deadline();
     cmd.max = IMAP_COMMAND_MAX * 2 + (size_t)appendlimit;
     /* tell the monitor: logged in */
     (void)!write(SESSION_REPORT_FD, "Y\n", 2);
@@ -2343,12 +2345,14 @@ session_main(void)
     umask(077);
     make_special();
     log_info("login user=%s", user);
-    of("%s OK [CAPABILITY " CAPS_SESSION "] Logged in\r\n", tag);
+    of("%s OK [CAPABILITY " CAPS_SESSION " APPENDLIMIT=%llu] Logged in\r\n",
+        tag, (unsigned long long)appendlimit);
     for (;;) {
         if (bad >= SESSION_BAD_MAX)
             bye("too many bad commands", 1);
         if (!readcmd())
             continue;
+        out_deadline();
         dispatch();
         if (tmp.cap > (1u << 20))
             str_free(&tmp);

@@ -47,6 +47,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     ln -s "$BIN/smtpd" "$T/fakebin/smtpd"
     ln -s "$BIN/submissiond" "$T/fakebin/submissiond"
     ln -s "$BIN/queue-run" "$T/fakebin/queue-run"
+    ln -s "$BIN/imapd" "$T/fakebin/imapd"
     for f in "$TOP"/service/systemd/*; do
         sed -e "s|/usr/local/bin/|$T/fakebin/|g" -e '/^Documentation=/d' \
             "$f" >"$T/units/$(basename "$f")"

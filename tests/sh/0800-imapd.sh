@@ -34,3 +34,54 @@ MD=$M/example.org/alice
 
 check "python imaplib: every command" \
     $PY "$TOP/tests/helpers/imapcheck.py" "$P" "$C/tls/default/fullchain.pem" "$MD"
+
+# steps NAME command...: run a helper that prints "ok - x" / "FAIL - x:
+# why" lines; each becomes a TAP line "NAME: x".  A helper that dies
+# without saying why is one failure.
+steps() {
+    st_name=$1
+    shift
+    "$@" >"$T/steps" 2>"$T/steps.err"
+    st_rc=$?
+    st_f=0
+    while IFS= read -r st_l; do
+        case $st_l in
+        "ok - "*) pass "$st_name: ${st_l#ok - }" ;;
+        "FAIL - "*) fail "$st_name: ${st_l#FAIL - }"; st_f=$((st_f + 1)) ;;
+        *) echo "# $st_l" ;;
+        esac
+    done <"$T/steps"
+    if [ "$st_rc" -ne 0 ] && [ "$st_f" -eq 0 ]; then
+        fail "$st_name: helper exited $st_rc"
+        sed 's/^/# /' "$T/steps.err" | head -20
+    fi
+}
+CA=$C/tls/default/fullchain.pem
+raw() { "$PY" "$TOP/tests/helpers/imapraw.py" "$@"; }
+
+# A second listener: three failures per client, short delays.
+PB=$(freeport)
+# shellcheck disable=SC2086
+serve "$LOG" "$PB" env AUTH_FAIL_MAX=3 AUTH_FAIL_DELAY=100 \
+    "$BIN/tlswrap" $TLSWRAP_IDS $IMAPD
+
+steps "plaintext listener" raw plain "$PP"
+steps "pre-auth" raw preauth "$P" "$CA"
+steps "wrong logins" raw auth "$P" "$CA"
+check "log: the failed logins are recorded" \
+    grep -q 'login failed.*login=alice@example.org' "$LOG"
+check "log: the unknown user's failure is recorded" \
+    grep -q 'login failed.*login=nosuchuser@example.org' "$LOG"
+steps "brute force (AUTH_FAIL_MAX=3)" raw brute "$PB" "$CA"
+check "log: the refusal is recorded" grep -q 'too many failures' "$LOG"
+steps "session" raw session "$P" "$CA"
+steps "processes" raw procs "$P" "$CA" "$C"
+steps "IDLE" raw idle "$P" "$CA" "$BIN"
+steps "races" raw races "$P" "$CA" "$MD"
+steps "concurrency" raw concurrent "$P" "$CA" "$BIN" "$M/example.org/bob"
+# Every password this file typed, right or wrong, is absent from the log.
+for pw in 'alice pw' 'bob pw' Wr0ng-Secret-17 Unkn0wn-Secret-42 \
+    Other-Secret-99 brute0 brute3 "$(printf '\0alice@example.org\0alice pw' | base64 -w0)"; do
+    check "log: no password ($pw)" nowhere "$pw" "$LOG"
+done
+finish
