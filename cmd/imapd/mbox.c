@@ -739,6 +739,52 @@ move_to_cur(const char *dir, struct ent *e)
     return 0;
 }
 
+static int
+ent_cmp_key(const void *a, const void *b)
+{
+    const struct ent *x = a, *y = b;
+    size_t l = x->keylen < y->keylen ? x->keylen : y->keylen;
+    int c = memcmp(x->name, y->name, l);
+
+    if (c)
+        return c;
+    return x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
+}
+
+/* Files another session moved out of new/ between this one's look and
+ * its rename (entries marked innew 3): their names in cur/ now, so that
+ * the UID they have is shown now (a UID not shown at once could never be
+ * shown after a higher one).  Not found: expunged meanwhile (uid 0). */
+static int
+find_moved(const char *dir, struct scan *s)
+{
+    struct scan c = { 0 };
+    size_t i;
+
+    if (scan_sub(dir, "cur", 0, &c) == -1) {
+        scan_free(&c);
+        return -1;
+    }
+    qsort(c.e, c.n, sizeof *c.e, ent_cmp_key);
+    for (i = 0; i < s->n; i++) {
+        struct ent *e = &s->e[i], *hit;
+        if (e->innew != 3)
+            continue;
+        hit = bsearch(e, c.e, c.n, sizeof *c.e, ent_cmp_key);
+        e->innew = 0;
+        if (hit == NULL || hit->name == NULL) {
+            e->uid = 0;
+            continue;
+        }
+        free(e->name);
+        e->name = hit->name;
+        hit->name = NULL;
+        e->baselen = hit->baselen;
+    }
+    scan_free(&c);
+    return 0;
+}
+
 int
 mbox_sync(struct mbox *mb, const struct mbox_events *ev)
 {
@@ -748,8 +794,29 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
     uint32_t nn = 0, oldmax = mb->n ? mb->m[mb->n - 1].uid : 0;
     size_t i, j;
     int r, lock = -1, rc = -1;
+    struct stat sn, sc;
+    char p[IMAP_MAILBOX_MAX * 2 + 16];
+    struct timespec now;
+    int moved = 0;
+    size_t lost = 0;
 
     memset(&ul, 0, sizeof ul);
+    /* Nothing changed when neither directory did since the last look:
+     * every delivery, move, flag change and expunge renames or removes
+     * a name in new/ or cur/.  A time stamp as recent as the clock's last
+     * second is not trusted (a change in the same tick would not show),
+     * so such a look is made again next time. */
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (pathf(p, sizeof p, "%s/%s", mb->dir, "new") == -1 || stat(p, &sn) == -1
+        || pathf(p, sizeof p, "%s/%s", mb->dir, "cur") == -1
+        || stat(p, &sc) == -1)
+        goto out;
+    if (mb->trust && sn.st_mtim.tv_sec == mb->new_mtim.tv_sec
+        && sn.st_mtim.tv_nsec == mb->new_mtim.tv_nsec
+        && sc.st_mtim.tv_sec == mb->cur_mtim.tv_sec
+        && sc.st_mtim.tv_nsec == mb->cur_mtim.tv_nsec)
+        return 0;
+    mb->trust = 0;
     /* new/ before cur/: a file moving between them is seen at least once */
     if (scan_sub(mb->dir, "new", 1, &s) == -1
         || scan_sub(mb->dir, "cur", 0, &s) == -1)
@@ -778,16 +845,20 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
             goto out;
         close(lock);
         lock = -1;
+        moved = 1; /* the list, and likely the directories, changed */
         for (i = 0; i < s.n; i++)
             if (s.e[i].innew && s.e[i].uid != 0 && !mb->readonly) {
                 if (move_to_cur(mb->dir, &s.e[i]) == -1) {
                     if (errno != ENOENT)
                         goto out;
-                    s.e[i].uid = 0; /* moved by another session */
+                    s.e[i].innew = 3; /* moved by another session */
+                    lost++;
                 } else if (s.e[i].uid > oldmax) {
                     s.e[i].innew = 2; /* ours: \Recent */
                 }
             }
+        if (lost > 0 && find_moved(mb->dir, &s) == -1)
+            goto out;
     }
     mb->uidvalidity = ul.validity;
     /* the view: one entry a UID, in UID order */
@@ -874,6 +945,14 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
     for (i = 0; i < mb->n; i++)
         if (mb->m[i].flags & IMAPF_RECENT)
             mb->nrecent++;
+    /* what the directories looked like before this scan, when this scan
+     * changed nothing in them and they are old enough to be trusted */
+    if (lock == -1 && !moved && sn.st_mtim.tv_sec < now.tv_sec - 1
+        && sc.st_mtim.tv_sec < now.tv_sec - 1) {
+        mb->new_mtim = sn.st_mtim;
+        mb->cur_mtim = sc.st_mtim;
+        mb->trust = 1;
+    }
     rc = 0;
 out:
     if (lock != -1)
@@ -1029,36 +1108,93 @@ mbox_seq_of_uid(const struct mbox *mb, uint32_t uid)
     return 0;
 }
 
-/* When a file is not where this session last saw it, another session
- * renamed it (flags) or removed it: look for its base in cur/. */
+struct nameidx {
+    const char *base;
+    size_t len;
+    uint32_t i;
+};
+
+static int
+nameidx_cmp(const void *a, const void *b)
+{
+    const struct nameidx *x = a, *y = b;
+    size_t l = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->base, y->base, l);
+
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/*
+ * When a file is not where this session last saw it, another session
+ * renamed it (flags) or removed it.  One look at cur/ puts every
+ * message's current name in the view (when one moved, others likely did
+ * too: one directory read for all of them, not one each), and marks the
+ * messages whose files are gone.  0, or -1 with errno (ENOENT: m's file
+ * is gone).
+ */
 static int
 relocate(struct mbox *mb, struct msg *m)
 {
     char path[IMAP_MAILBOX_MAX * 2 + 32];
+    struct nameidx *ix;
+    unsigned char *seen;
     struct dirent *d;
+    uint32_t i;
     DIR *dp;
-    int found = 0;
 
+    if (m->gone) {
+        errno = ENOENT;
+        return -1;
+    }
     if (pathf(path, sizeof path, "%s/%s", mb->dir, "cur") == -1)
         return -1;
-    dp = opendir(path);
-    if (dp == NULL)
+    ix = malloc((mb->n + 1) * sizeof *ix);
+    seen = calloc(mb->n + 1, 1);
+    if (ix == NULL || seen == NULL) {
+        free(ix);
+        free(seen);
         return -1;
+    }
+    for (i = 0; i < mb->n; i++) {
+        ix[i].base = mb->m[i].name;
+        ix[i].len = mb->m[i].baselen;
+        ix[i].i = i;
+    }
+    qsort(ix, mb->n, sizeof *ix, nameidx_cmp);
+    dp = opendir(path);
+    if (dp == NULL) {
+        free(ix);
+        free(seen);
+        return -1;
+    }
     while ((d = readdir(dp)) != NULL) {
-        size_t bl;
-        if (strncmp(d->d_name, m->name, m->baselen) == 0
-            && (ukey(d->d_name, &bl), bl == m->baselen)) {
+        struct nameidx k, *hit;
+        const char *colon = strchr(d->d_name, ':');
+        k.base = d->d_name;
+        k.len = colon ? (size_t)(colon - d->d_name) : strlen(d->d_name);
+        hit = bsearch(&k, ix, mb->n, sizeof *ix, nameidx_cmp);
+        if (hit == NULL)
+            continue;
+        seen[hit->i] = 1;
+        if (strcmp(mb->m[hit->i].name, d->d_name) != 0) {
             char *nn = strdup(d->d_name);
             if (nn == NULL)
-                break;
-            free(m->name);
-            m->name = nn;
-            found = 1;
-            break;
+                continue; /* stays stale: found again next time */
+            free(mb->m[hit->i].name);
+            mb->m[hit->i].name = nn;
+            /* ix[] points into the old names: keep it valid */
+            hit->base = nn;
         }
     }
     closedir(dp);
-    if (!found) {
+    for (i = 0; i < mb->n; i++)
+        if (!seen[i] && !mb->m[i].innew)
+            mb->m[i].gone = 1;
+    free(ix);
+    free(seen);
+    if (m->gone) {
         errno = ENOENT;
         return -1;
     }

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "imap.h"
 #include "str.h"
@@ -53,6 +54,7 @@ struct msg {
     int64_t mtime;      /* the internal date; -1 until looked up */
     uint64_t size;      /* CRLF size; UINT64_MAX until known */
     unsigned char innew; /* still in new/ (read-only sessions only) */
+    unsigned char gone;  /* its file was not found: expunged elsewhere */
 };
 
 struct mbox {
@@ -65,6 +67,10 @@ struct mbox {
     char kwname[IMAP_KEYWORDS_MAX][IMAP_KEYWORD_LEN_MAX + 1];
     unsigned nkw;
     uint32_t nrecent;
+    /* new/ and cur/ as of the last full look, when trusted: a sync that
+     * finds them unchanged has nothing to do */
+    struct timespec new_mtim, cur_mtim;
+    int trust;
 };
 
 /* What a sync found, reported to the session as it goes. */
