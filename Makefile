@@ -239,7 +239,7 @@ test-slow: tests
 check-san:
 	rm -rf .san && mkdir .san
 	tar cf - Makefile conf-cc conf-ld cmd lib service tests/unit tests/fuzz \
-	  tests/helpers tests/sh tests/run tests/lib.sh | (cd .san && tar xf -)
+	  tests/helpers tests/sh tests/data tests/run tests/lib.sh | (cd .san && tar xf -)
 	cd .san && \
 	  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
 	  EXTRA_LDFLAGS='-fsanitize=address,undefined' \

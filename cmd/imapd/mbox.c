@@ -319,7 +319,8 @@ ul_parse_lines(struct uidlist *ul, char *p, char *end, int dovecot)
         }
         p = nl + 1;
     }
-    qsort(ul->e, ul->n, sizeof *ul->e, ulent_cmp);
+    if (ul->n > 1)
+        qsort(ul->e, ul->n, sizeof *ul->e, ulent_cmp);
     return 0;
 }
 
@@ -765,12 +766,13 @@ find_moved(const char *dir, struct scan *s)
         scan_free(&c);
         return -1;
     }
-    qsort(c.e, c.n, sizeof *c.e, ent_cmp_key);
+    if (c.n > 1)
+        qsort(c.e, c.n, sizeof *c.e, ent_cmp_key);
     for (i = 0; i < s->n; i++) {
         struct ent *e = &s->e[i], *hit;
         if (e->innew != 3)
             continue;
-        hit = bsearch(e, c.e, c.n, sizeof *c.e, ent_cmp_key);
+        hit = c.n ? bsearch(e, c.e, c.n, sizeof *c.e, ent_cmp_key) : NULL;
         e->innew = 0;
         if (hit == NULL || hit->name == NULL) {
             e->uid = 0;
@@ -862,7 +864,8 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
     }
     mb->uidvalidity = ul.validity;
     /* the view: one entry a UID, in UID order */
-    qsort(s.e, s.n, sizeof *s.e, ent_cmp_uid);
+    if (s.n > 1)
+        qsort(s.e, s.n, sizeof *s.e, ent_cmp_uid);
     nm = calloc(s.n + 1, sizeof *nm);
     if (nm == NULL)
         goto out;
@@ -1162,7 +1165,8 @@ relocate(struct mbox *mb, struct msg *m)
         ix[i].len = mb->m[i].baselen;
         ix[i].i = i;
     }
-    qsort(ix, mb->n, sizeof *ix, nameidx_cmp);
+    if (mb->n > 1)
+        qsort(ix, mb->n, sizeof *ix, nameidx_cmp);
     dp = opendir(path);
     if (dp == NULL) {
         free(ix);
@@ -1174,7 +1178,7 @@ relocate(struct mbox *mb, struct msg *m)
         const char *colon = strchr(d->d_name, ':');
         k.base = d->d_name;
         k.len = colon ? (size_t)(colon - d->d_name) : strlen(d->d_name);
-        hit = bsearch(&k, ix, mb->n, sizeof *ix, nameidx_cmp);
+        hit = mb->n ? bsearch(&k, ix, mb->n, sizeof *ix, nameidx_cmp) : NULL;
         if (hit == NULL)
             continue;
         seen[hit->i] = 1;
