@@ -619,6 +619,31 @@ search_needs_message(const struct search *s)
     return s->node[0].needs != 0;
 }
 
+static int
+search_uses(const struct search *s, enum search_kind a, enum search_kind b,
+    enum search_kind c)
+{
+    unsigned i;
+
+    for (i = 0; i < s->n; i++)
+        if (s->node[i].kind == a || s->node[i].kind == b
+            || s->node[i].kind == c)
+            return 1;
+    return 0;
+}
+
+int
+search_uses_date(const struct search *s)
+{
+    return search_uses(s, SK_BEFORE, SK_ON, SK_SINCE);
+}
+
+int
+search_uses_size(const struct search *s)
+{
+    return search_uses(s, SK_LARGER, SK_SMALLER, SK_LARGER);
+}
+
 void
 search_free(struct search *s)
 {

@@ -78,6 +78,15 @@ int search_match(const struct search *s, const struct search_msg *m);
 /** search_needs_message - 1 when some key may need m->load(). */
 int search_needs_message(const struct search *s);
 
+/**
+ * search_uses_date, search_uses_size - 1 when some key compares the
+ * internal date (BEFORE, ON, SINCE) or the size (LARGER, SMALLER): the
+ * caller may leave those fields 0 otherwise, and spare a stat or a read
+ * per message.
+ */
+int search_uses_date(const struct search *s);
+int search_uses_size(const struct search *s);
+
 /** search_free - release a program (NULL is fine). */
 void search_free(struct search *s);
 

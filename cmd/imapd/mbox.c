@@ -621,6 +621,52 @@ ent_cmp_uid(const void *a, const void *b)
     return y->innew - x->innew; /* cur/ (the newer state) last */
 }
 
+static int
+ent_cmp_key(const void *a, const void *b)
+{
+    const struct ent *x = a, *y = b;
+    size_t l = x->keylen < y->keylen ? x->keylen : y->keylen;
+    int c = memcmp(x->name, y->name, l);
+
+    if (c)
+        return c;
+    return x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
+}
+
+/* The delivery time in a Maildir name "<seconds>.M<microseconds>...":
+ * 0 with both, -1 for a name of another shape. */
+static int
+name_time(const char *n, size_t len, uint64_t *sec, uint64_t *usec)
+{
+    size_t i = 0;
+
+    *sec = *usec = 0;
+    while (i < len && n[i] >= '0' && n[i] <= '9' && i < 18)
+        *sec = *sec * 10 + (uint64_t)(n[i++] - '0');
+    if (i == 0 || i + 2 >= len || n[i] != '.')
+        return -1;
+    if (n[i + 1] != 'M')
+        return 0; /* seconds only (qmail's old names) */
+    for (i += 2; i < len && n[i] >= '0' && n[i] <= '9' && *usec < 1000000; i++)
+        *usec = *usec * 10 + (uint64_t)(n[i] - '0');
+    return 0;
+}
+
+/* Delivery order: by the time in the name (the microseconds are not
+ * zero-padded, so the text order is not the time order), then by name. */
+static int
+entp_cmp_key(const void *a, const void *b)
+{
+    const struct ent *x = *(struct ent *const *)a, *y = *(struct ent *const *)b;
+    uint64_t xs, xu, ys, yu;
+
+    if (name_time(x->name, x->keylen, &xs, &xu) == 0
+        && name_time(y->name, y->keylen, &ys, &yu) == 0
+        && (xs != ys || xu != yu))
+        return xs < ys || (xs == ys && xu < yu) ? -1 : 1;
+    return ent_cmp_key(x, y);
+}
+
 /* Under the lock: give UIDs to the entries without one, appending to
  * the list.  Entries from new/ are renamed into cur/ afterwards by the
  * caller; their new base (with ",W=") is what the list records. */
@@ -645,29 +691,16 @@ assign(const char *dir, struct scan *s, struct uidlist *ul)
         free(todo);
         return 0;
     }
-    /* in name order: for Maildir names, delivery order */
-    for (i = 1; i < nt; i++) {
-        struct ent *t = todo[i];
-        size_t j = i;
-        while (j > 0 && strcmp(todo[j - 1]->name, t->name) > 0) {
-            todo[j] = todo[j - 1];
-            j--;
-        }
-        todo[j] = t;
-    }
+    /* in key order: for Maildir names, delivery order; the same file
+     * seen in new/ and in cur/ (moved meanwhile) is then side by side and
+     * gets one UID */
+    qsort(todo, nt, sizeof *todo, entp_cmp_key);
     for (i = 0; i < nt; i++) {
         struct ent *e = todo[i];
-        size_t k;
-        int dup = 0;
-        /* the same file seen in new/ and in cur/ gets one UID */
-        for (k = 0; k < i; k++)
-            if (todo[k]->keylen == e->keylen
-                && memcmp(todo[k]->name, e->name, e->keylen) == 0) {
-                e->uid = todo[k]->uid;
-                dup = 1;
-            }
-        if (dup)
+        if (i > 0 && ent_cmp_key(todo[i - 1], e) == 0) {
+            e->uid = todo[i - 1]->uid;
             continue;
+        }
         if (ul->next == UINT32_MAX) {
             errno = EOVERFLOW;
             goto out;
@@ -705,27 +738,19 @@ msg_free(struct msg *m)
     m->name = NULL;
 }
 
-/* Move a file that has its UID from new/ into cur/ with its size in the
- * name.  The entry then describes the file in cur/. */
+/* Move a file that has its UID from new/ into cur/ (no flags yet).  The
+ * entry then describes the file in cur/.  Its size is learnt later, when
+ * a client first asks (mbox_size). */
 static int
 move_to_cur(const char *dir, struct ent *e)
 {
     char from[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
     char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 64];
-    char base[MBOX_NAME_MAX + 32];
-    uint64_t size;
     char *nn;
 
     if (pathf(from, sizeof from, "%s/new/%s", dir, e->name) == -1)
         return -1;
-    if (file_crlf_size(from, &size) == -1)
-        return -1;
-    if (strstr(e->name, ",W=") == NULL)
-        snprintf(base, sizeof base, "%s,W=%llu", e->name,
-            (unsigned long long)size);
-    else
-        snprintf(base, sizeof base, "%s", e->name);
-    nn = make_name(base, strlen(base), 0, 0);
+    nn = make_name(e->name, strlen(e->name), 0, 0);
     if (nn == NULL)
         return -1;
     if (pathf(to, sizeof to, "%s/cur/%s", dir, nn) == -1
@@ -733,23 +758,11 @@ move_to_cur(const char *dir, struct ent *e)
         free(nn);
         return -1;
     }
+    e->baselen = strlen(e->name);
     free(e->name);
     e->name = nn;
     e->innew = 0;
-    e->baselen = strlen(base);
     return 0;
-}
-
-static int
-ent_cmp_key(const void *a, const void *b)
-{
-    const struct ent *x = a, *y = b;
-    size_t l = x->keylen < y->keylen ? x->keylen : y->keylen;
-    int c = memcmp(x->name, y->name, l);
-
-    if (c)
-        return c;
-    return x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
 }
 
 /* Files another session moved out of new/ between this one's look and
@@ -774,13 +787,20 @@ find_moved(const char *dir, struct scan *s)
             continue;
         hit = c.n ? bsearch(e, c.e, c.n, sizeof *c.e, ent_cmp_key) : NULL;
         e->innew = 0;
-        if (hit == NULL || hit->name == NULL) {
+        if (hit == NULL) {
             e->uid = 0;
             continue;
         }
-        free(e->name);
-        e->name = hit->name;
-        hit->name = NULL;
+        /* a copy: c's names stay whole for the next searches */
+        {
+            char *nn = strdup(hit->name);
+            if (nn == NULL) {
+                scan_free(&c);
+                return -1;
+            }
+            free(e->name);
+            e->name = nn;
+        }
         e->baselen = hit->baselen;
     }
     scan_free(&c);
@@ -1205,6 +1225,8 @@ relocate(struct mbox *mb, struct msg *m)
     return 0;
 }
 
+static void remember_size(struct mbox *mb, struct msg *m);
+
 char *
 mbox_read(struct mbox *mb, struct msg *m, size_t *len)
 {
@@ -1217,9 +1239,48 @@ mbox_read(struct mbox *mb, struct msg *m, size_t *len)
     if (p == NULL && errno == ENOENT && relocate(mb, m) == 0
         && mbox_path(mb, m, path, sizeof path) == 0)
         p = read_file(path, STR_MAX, len);
-    if (p != NULL && m->size == UINT64_MAX)
+    if (p != NULL && m->size == UINT64_MAX) {
         m->size = crlf_size(p, *len);
+        remember_size(mb, m);
+    }
     return p;
+}
+
+/* Keep a size just counted in the file's name (",W=<size>" at the end
+ * of its base: Dovecot's convention), so that no session reads the file
+ * for it again.  Not in a read-only session; a failure costs nothing but
+ * a later count. */
+static void
+remember_size(struct mbox *mb, struct msg *m)
+{
+    char from[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 64];
+    char base[MBOX_NAME_MAX + 32];
+    char *nn;
+    int n;
+    size_t i;
+
+    if (mb->readonly || m->innew || m->size == UINT64_MAX)
+        return;
+    for (i = 0; i + 3 <= m->baselen; i++)
+        if (memcmp(m->name + i, ",W=", 3) == 0)
+            return;
+    n = snprintf(base, sizeof base, "%.*s,W=%llu", (int)m->baselen, m->name,
+        (unsigned long long)m->size);
+    if (n < 0 || (size_t)n >= sizeof base || n > MBOX_NAME_MAX - 40)
+        return;
+    nn = make_name(base, (size_t)n, m->flags, m->kw);
+    if (nn == NULL)
+        return;
+    if (mbox_path(mb, m, from, sizeof from) == 0
+        && pathf(to, sizeof to, "%s/cur/%s", mb->dir, nn) == 0
+        && rename(from, to) == 0) {
+        free(m->name);
+        m->name = nn;
+        m->baselen = (size_t)n;
+        return;
+    }
+    free(nn);
 }
 
 int
@@ -1236,6 +1297,7 @@ mbox_size(struct mbox *mb, struct msg *m, uint64_t *size)
                 || file_crlf_size(path, &m->size) == -1)
                 return -1;
         }
+        remember_size(mb, m);
     }
     *size = m->size;
     return 0;

@@ -2022,7 +2022,7 @@ c_search(struct imapp *ip, int uid)
     unsigned ret = 0; /* ESEARCH: 1 MIN, 2 MAX, 4 COUNT, 8 ALL */
     uint32_t i, count = 0, min = 0, max = 0;
     struct str all = { 0 };
-    int err = 0, esearch = 0;
+    int err = 0, esearch = 0, usedate, usesize;
     uint32_t *hits = NULL, nh = 0;
 
     if (imapp_sp(ip) != 1) {
@@ -2083,6 +2083,8 @@ c_search(struct imapp *ip, int uid)
             badcmd(errtext ? errtext : "bad SEARCH");
         return;
     }
+    usedate = search_uses_date(prog);
+    usesize = search_uses_size(prog);
     hits = malloc((mb.n + 1) * sizeof *hits);
     if (hits == NULL)
         bye("out of memory", 111);
@@ -2094,9 +2096,11 @@ c_search(struct imapp *ip, int uid)
         sm.flags = m->flags;
         sm.keywords = m->kw;
         sm.internaldate = 0;
-        (void)mbox_mtime(&mb, m, &sm.internaldate);
+        if (usedate)
+            (void)mbox_mtime(&mb, m, &sm.internaldate);
         sm.size = 0;
-        (void)mbox_size(&mb, m, &sm.size);
+        if (usesize)
+            (void)mbox_size(&mb, m, &sm.size);
         sm.load = search_load;
         sm.arg = m;
         if (search_match(prog, &sm))
