@@ -16,9 +16,12 @@
  * dies); readers take no lock and ignore a last line without its LF.  A
  * UID is written down before its file leaves new/, so a crash can leave
  * a UID unused, never one used twice.  local-deliver knows nothing of
- * this and never waits for the lock.  When a file first gets its UID,
- * its CRLF size is computed once and kept in the base as ",W=<size>"
- * (the convention Dovecot reads), so RFC822.SIZE costs no read later.
+ * this and never waits for the lock.  The first time a session counts a
+ * message's CRLF size it keeps it in the file's base as ",W=<size>"
+ * (the convention Dovecot reads), so RFC822.SIZE costs no read later;
+ * the uidlist's key is the base without it.  A sync that finds new/ and
+ * cur/ unchanged since its last look (and that look old enough to trust)
+ * reads nothing.
  * UIDVALIDITY of a new list comes from the user's facteur-uidvalidity
  * counter (max of counter + 1 and the time), so a mailbox deleted and
  * made again never repeats one.  A mailbox that has a dovecot-uidlist and
