@@ -22,6 +22,10 @@
 #define VALIDITY "facteur-uidvalidity"
 /* The header line, padded so that it can be rewritten in place. */
 #define HEADER_LEN 40
+/* Reading a header: in blocks of this size, giving up (and reading the
+ * whole file) past MBOX_HEADER_MAX. */
+#define HEADER_BLOCK 8192
+#define MBOX_HEADER_MAX (1UL << 20)
 /* Compact the list when it holds this many more lines than files. */
 #define COMPACT_SLACK 1000
 
@@ -1281,6 +1285,84 @@ remember_size(struct mbox *mb, struct msg *m)
         return;
     }
     free(nn);
+}
+
+/* The header of the file at path: its bytes up to and with the empty
+ * line that ends it (or the whole file when it has none), read in
+ * blocks, so that a FETCH of header fields does not read bodies. */
+static char *
+read_header(const char *path, size_t *len)
+{
+    char *p = NULL;
+    size_t n = 0, cap = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd == -1)
+        return NULL;
+    for (;;) {
+        size_t i, from = n > 2 ? n - 2 : 0;
+        ssize_t r;
+        if (n + HEADER_BLOCK + 1 > cap) {
+            char *np;
+            if (cap >= MBOX_HEADER_MAX) {
+                /* a header this long: the caller reads the file whole */
+                free(p);
+                close(fd);
+                errno = EFBIG;
+                return NULL;
+            }
+            cap = cap ? cap * 2 : HEADER_BLOCK * 2;
+            np = realloc(p, cap);
+            if (np == NULL) {
+                free(p);
+                close(fd);
+                return NULL;
+            }
+            p = np;
+        }
+        r = read(fd, p + n, HEADER_BLOCK);
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r == -1) {
+            free(p);
+            close(fd);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        /* LF LF, or LF CR LF */
+        for (i = from; i + 1 < n; i++)
+            if (p[i] == '\n' && (p[i + 1] == '\n'
+                || (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n'))) {
+                n = i + (p[i + 1] == '\n' ? 2 : 3);
+                goto done;
+            }
+    }
+done:
+    close(fd);
+    if (p == NULL && (p = malloc(1)) == NULL)
+        return NULL;
+    p[n] = 0;
+    *len = n;
+    return p;
+}
+
+char *
+mbox_read_header(struct mbox *mb, struct msg *m, size_t *len)
+{
+    char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    char *p;
+
+    if (mbox_path(mb, m, path, sizeof path) == -1)
+        return NULL;
+    p = read_header(path, len);
+    if (p == NULL && errno == ENOENT && relocate(mb, m) == 0
+        && mbox_path(mb, m, path, sizeof path) == 0)
+        p = read_header(path, len);
+    if (p == NULL && errno == EFBIG)
+        return mbox_read(mb, m, len);
+    return p;
 }
 
 int

@@ -108,6 +108,12 @@ uint32_t mbox_seq_of_uid(const struct mbox *mb, uint32_t uid);
  * NULL with errno (ENOENT: expunged by someone else).
  */
 char *mbox_read(struct mbox *mb, struct msg *m, size_t *len);
+/**
+ * mbox_read_header - only the header of m's file, with the empty line
+ * that ends it (the whole file when it has none, or when the header is
+ * longer than a megabyte): for FETCH items that need nothing else.
+ */
+char *mbox_read_header(struct mbox *mb, struct msg *m, size_t *len);
 /** mbox_size - the CRLF size (read once when unknown).  0 or -1. */
 int mbox_size(struct mbox *mb, struct msg *m, uint64_t *size);
 /** mbox_mtime - the internal date (the file's mtime).  0 or -1. */

@@ -70,12 +70,14 @@ static uint32_t shown_recent;
 static uint32_t *changed;       /* sequence numbers with new flags */
 static uint32_t nchanged, capchanged;
 
-/* The message last read and parsed, for FETCH of several items. */
+/* The message last read and parsed, for FETCH of several items; only
+ * its header when that was all a FETCH needed. */
 static struct {
     uint32_t uid;
     char *p;
     size_t n;
     struct imapmsg *m;
+    int header_only;
 } cache;
 
 /* ------------------------------------------------------------------ */
@@ -1443,12 +1445,15 @@ c_expunge(struct imapp *ip, int uid)
 
 /* The parsed message m (cached). */
 static const struct imapmsg *
-load(struct msg *m)
+load_part(struct msg *m, int header_only)
 {
-    if (cache.m != NULL && cache.uid == m->uid)
+    if (cache.m != NULL && cache.uid == m->uid
+        && (header_only || !cache.header_only))
         return cache.m;
     cache_drop();
-    cache.p = mbox_read(&mb, m, &cache.n);
+    cache.p = header_only ? mbox_read_header(&mb, m, &cache.n)
+                          : mbox_read(&mb, m, &cache.n);
+    cache.header_only = header_only;
     if (cache.p == NULL)
         return NULL;
     cache.m = imapmsg_parse(cache.p, cache.n);
@@ -1458,6 +1463,12 @@ load(struct msg *m)
     }
     cache.uid = m->uid;
     return cache.m;
+}
+
+static const struct imapmsg *
+load(struct msg *m)
+{
+    return load_part(m, 0);
 }
 
 enum fetch_kind { F_UID, F_FLAGS, F_INTERNALDATE, F_SIZE, F_ENVELOPE,
@@ -1550,6 +1561,28 @@ fetch_att(struct imapp *ip, struct fatt *a)
     return 1;
 }
 
+/* Do the items need nothing but the message's header (ENVELOPE,
+ * RFC822.HEADER, BODY[HEADER...] of the message itself)? */
+static int
+header_only(const struct fatt *atts, unsigned na)
+{
+    unsigned i;
+
+    for (i = 0; i < na; i++) {
+        const struct fatt *a = &atts[i];
+        if (a->k == F_ENVELOPE || a->k == F_RFC822_HEADER)
+            continue;
+        if (a->k == F_SECTION && a->seclen >= 6
+            && strncasecmp(a->sec, "HEADER", 6) == 0)
+            continue;
+        if (a->k != F_SECTION && a->k != F_BODY && a->k != F_BODYSTRUCTURE
+            && a->k != F_RFC822 && a->k != F_RFC822_TEXT)
+            continue; /* no content at all */
+        return 0;
+    }
+    return 1;
+}
+
 static void
 odate(int64_t t)
 {
@@ -1604,7 +1637,8 @@ oliteral(const char *p, size_t n, const struct fatt *a)
  * session meanwhile: answered as NIL values, as RFC 2180 4.1.3 allows).
  */
 static void
-fetch_one(uint32_t seq, struct fatt *atts, unsigned na, int uid)
+fetch_one(uint32_t seq, struct fatt *atts, unsigned na, int uid,
+    int header_only)
 {
     struct msg *m = &mb.m[seq - 1];
     const struct imapmsg *im = NULL;
@@ -1656,7 +1690,7 @@ fetch_one(uint32_t seq, struct fatt *atts, unsigned na, int uid)
         }
         default:
             if (im == NULL)
-                im = load(m);
+                im = load_part(m, header_only);
             str_reset(&tmp);
             if (im == NULL) {
                 /* gone or unreadable: empty values keep the answer valid */
@@ -1816,7 +1850,7 @@ c_fetch(struct imapp *ip, int uid)
         return;
     for (i = 0; i < mb.n; i++)
         if (sel[i])
-            fetch_one(i + 1, atts, na, uid);
+            fetch_one(i + 1, atts, na, uid, header_only(atts, na));
     free(sel);
     if (uid)
         update(1);
