@@ -26,6 +26,9 @@
  * whole file) past MBOX_HEADER_MAX. */
 #define HEADER_BLOCK 8192
 #define MBOX_HEADER_MAX (1UL << 20)
+/* A directory changed less than this long before a look is looked at
+ * again next time (ms). */
+#define TRUST_MARGIN_MS 200
 /* Compact the list when it holds this many more lines than files. */
 #define COMPACT_SLACK 1000
 
@@ -57,18 +60,22 @@ static void
 parse_flags(const char *name, size_t baselen, unsigned *flags, uint32_t *kw)
 {
     const char *p = name + baselen;
-    unsigned i;
 
     *flags = 0;
     *kw = 0;
-    if (strncmp(p, ":2,", 3) != 0)
+    if (p[0] != ':' || p[1] != '2' || p[2] != ',')
         return;
     for (p += 3; *p; p++) {
-        for (i = 0; i < 5; i++)
-            if (*p == sysletters[i])
-                *flags |= sysflags[i];
-        if (*p >= 'a' && *p <= 'z')
-            *kw |= 1u << (*p - 'a');
+        switch (*p) {
+        case 'D': *flags |= IMAPF_DRAFT; break;
+        case 'F': *flags |= IMAPF_FLAGGED; break;
+        case 'R': *flags |= IMAPF_ANSWERED; break;
+        case 'S': *flags |= IMAPF_SEEN; break;
+        case 'T': *flags |= IMAPF_DELETED; break;
+        default:
+            if (*p >= 'a' && *p <= 'z')
+                *kw |= 1u << (*p - 'a');
+        }
     }
 }
 
@@ -159,7 +166,7 @@ sync_dir(const char *dir, const char *sub)
 /* The whole file at path into a malloc'd buffer (at most max bytes).
  * NULL with errno. */
 static char *
-read_file(const char *path, size_t max, size_t *len)
+read_file_st(const char *path, size_t max, size_t *len, struct stat *stp)
 {
     struct stat st;
     char *p;
@@ -194,7 +201,15 @@ read_file(const char *path, size_t max, size_t *len)
     close(fd);
     p[got] = 0;
     *len = got;
+    if (stp != NULL)
+        *stp = st;
     return p;
+}
+
+static char *
+read_file(const char *path, size_t max, size_t *len)
+{
+    return read_file_st(path, max, len, NULL);
 }
 
 static uint64_t
@@ -255,8 +270,12 @@ struct uidlist {
     char *buf;
     size_t len;
     uint32_t validity, next;
-    struct ulent *e;
+    struct ulent *e;  /* in the file's order */
     size_t n;
+    uint32_t *hash;   /* open addressing: index + 1 into e, 0 empty */
+    size_t hmask;
+    dev_t dev;   /* the file read, to tell whether it changed since */
+    ino_t ino;
 };
 
 static void
@@ -264,19 +283,61 @@ ul_free(struct uidlist *ul)
 {
     free(ul->buf);
     free(ul->e);
+    free(ul->hash);
     memset(ul, 0, sizeof *ul);
 }
 
-static int
-ulent_cmp(const void *a, const void *b)
-{
-    const struct ulent *x = a, *y = b;
-    size_t l = x->keylen < y->keylen ? x->keylen : y->keylen;
-    int c = memcmp(x->key, y->key, l);
 
-    if (c)
-        return c;
-    return x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
+/* FNV-1a over 8-byte words (then the tail): keys are Maildir names of
+ * 30 to 60 bytes, hashed for every file at every full look. */
+static uint64_t
+key_hash(const char *k, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL, w;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, k + i, 8);
+        h ^= w;
+        h *= 1099511628211ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) {
+        h ^= (unsigned char)k[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 32);
+}
+
+/* A hash table of the keys (a lookup per file, each O(1), where sorting
+ * the list cost more than reading it).  The first line of a key wins. */
+static int
+ul_index(struct uidlist *ul)
+{
+    size_t size = 16, i;
+
+    while (size < ul->n * 2 + 1)
+        size *= 2;
+    ul->hash = calloc(size, sizeof *ul->hash);
+    if (ul->hash == NULL)
+        return -1;
+    ul->hmask = size - 1;
+    for (i = 0; i < ul->n; i++) {
+        size_t h = (size_t)key_hash(ul->e[i].key, ul->e[i].keylen) & ul->hmask;
+        int dup = 0;
+        while (ul->hash[h] != 0) {
+            const struct ulent *o = &ul->e[ul->hash[h] - 1];
+            if (o->keylen == ul->e[i].keylen
+                && memcmp(o->key, ul->e[i].key, o->keylen) == 0) {
+                dup = 1;
+                break;
+            }
+            h = (h + 1) & ul->hmask;
+        }
+        if (!dup)
+            ul->hash[h] = (uint32_t)i + 1;
+    }
+    return 0;
 }
 
 /* Parse "<uid> <base>" lines from p (the buffer is kept); a line
@@ -323,9 +384,7 @@ ul_parse_lines(struct uidlist *ul, char *p, char *end, int dovecot)
         }
         p = nl + 1;
     }
-    if (ul->n > 1)
-        qsort(ul->e, ul->n, sizeof *ul->e, ulent_cmp);
-    return 0;
+    return ul_index(ul);
 }
 
 /* Read dir's uidlist: 1 read, 0 none, -1 error. */
@@ -336,12 +395,16 @@ ul_read(const char *dir, struct uidlist *ul)
     char *p, *nl;
     unsigned long v, nx;
 
+    struct stat st;
+
     memset(ul, 0, sizeof *ul);
     if (pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1)
         return -1;
-    ul->buf = read_file(path, MBOX_UIDLIST_MAX, &ul->len);
+    ul->buf = read_file_st(path, MBOX_UIDLIST_MAX, &ul->len, &st);
     if (ul->buf == NULL)
         return errno == ENOENT ? 0 : -1;
+    ul->dev = st.st_dev;
+    ul->ino = st.st_ino;
     p = ul->buf;
     nl = memchr(p, '\n', ul->len);
     if (nl == NULL || sscanf(p, "F1 V%lu N%lu", &v, &nx) != 2 || v == 0
@@ -359,21 +422,33 @@ ul_read(const char *dir, struct uidlist *ul)
     return 1;
 }
 
+/* Is dir's uidlist still the file ul was read from, with nothing added? */
+static int
+ul_same(const char *dir, const struct uidlist *ul)
+{
+    char path[IMAP_MAILBOX_MAX * 2 + 32];
+    struct stat st;
+
+    if (pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1
+        || stat(path, &st) == -1)
+        return 0;
+    return st.st_dev == ul->dev && st.st_ino == ul->ino
+        && (uint64_t)st.st_size == ul->len;
+}
+
 static uint32_t
 ul_find(const struct uidlist *ul, const char *key, size_t keylen)
 {
-    size_t lo = 0, hi = ul->n;
-    struct ulent k = { key, keylen, 0 };
+    size_t h;
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = ulent_cmp(&k, &ul->e[mid]);
-        if (c == 0)
-            return ul->e[mid].uid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    if (ul->hash == NULL)
+        return 0;
+    h = (size_t)key_hash(key, keylen) & ul->hmask;
+    while (ul->hash[h] != 0) {
+        const struct ulent *o = &ul->e[ul->hash[h] - 1];
+        if (o->keylen == keylen && memcmp(o->key, key, keylen) == 0)
+            return o->uid;
+        h = (h + 1) & ul->hmask;
     }
     return 0;
 }
@@ -528,8 +603,7 @@ ul_create(const char *dir)
     }
     if (v > 0 && !lines.err) {
         validity = (uint32_t)v;
-        /* the import's lines are sorted by key now: order by uid does
-         * not matter to readers, who sort themselves */
+        /* the lines as Dovecot wrote them, in UID order */
         r = ul_rewrite(dir, validity, dv.next, lines.s ? lines.s : "",
             lines.len);
     } else {
@@ -616,14 +690,42 @@ scan_sub(const char *dir, const char *sub, int innew, struct scan *s)
     return 0;
 }
 
+/* Sort the entries by UID: two stable counting passes of 16 bits (a
+ * radix sort, linear where qsort's comparisons were a tenth of a SELECT),
+ * so that of two entries with one UID the one read later (cur/) stays
+ * last.  0 or -1. */
 static int
-ent_cmp_uid(const void *a, const void *b)
+sort_by_uid(struct scan *s)
 {
-    const struct ent *x = a, *y = b;
-    if (x->uid != y->uid)
-        return x->uid < y->uid ? -1 : 1;
-    return y->innew - x->innew; /* cur/ (the newer state) last */
+    struct ent *tmp;
+    size_t *count, i;
+    unsigned pass;
+
+    if (s->n < 2)
+        return 0;
+    tmp = malloc(s->n * sizeof *tmp);
+    count = malloc(65537 * sizeof *count);
+    if (tmp == NULL || count == NULL) {
+        free(tmp);
+        free(count);
+        return -1;
+    }
+    for (pass = 0; pass < 2; pass++) {
+        unsigned shift = pass * 16;
+        struct ent *from = pass ? tmp : s->e, *to = pass ? s->e : tmp;
+        memset(count, 0, 65537 * sizeof *count);
+        for (i = 0; i < s->n; i++)
+            count[((from[i].uid >> shift) & 0xffff) + 1]++;
+        for (i = 1; i <= 65536; i++)
+            count[i] += count[i - 1];
+        for (i = 0; i < s->n; i++)
+            to[count[(from[i].uid >> shift) & 0xffff]++] = from[i];
+    }
+    free(tmp);
+    free(count);
+    return 0;
 }
+
 
 static int
 ent_cmp_key(const void *a, const void *b)
@@ -811,6 +913,17 @@ find_moved(const char *dir, struct scan *s)
     return 0;
 }
 
+/* Is the time stamp t older than now by more than the file system's
+ * clock could blur (its time stamps come from a coarse clock, a few
+ * milliseconds a tick): TRUST_MARGIN_MS. */
+static int
+older(const struct timespec *t, const struct timespec *now)
+{
+    int64_t dt = (int64_t)(now->tv_sec - t->tv_sec) * 1000
+        + (now->tv_nsec - t->tv_nsec) / 1000000;
+    return dt > TRUST_MARGIN_MS;
+}
+
 int
 mbox_sync(struct mbox *mb, const struct mbox_events *ev)
 {
@@ -829,9 +942,9 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
     memset(&ul, 0, sizeof ul);
     /* Nothing changed when neither directory did since the last look:
      * every delivery, move, flag change and expunge renames or removes
-     * a name in new/ or cur/.  A time stamp as recent as the clock's last
-     * second is not trusted (a change in the same tick would not show),
-     * so such a look is made again next time. */
+     * a name in new/ or cur/.  A time stamp younger than TRUST_MARGIN_MS
+     * is not trusted (a change in the same tick would not show), so such
+     * a look is made again next time. */
     clock_gettime(CLOCK_REALTIME, &now);
     if (pathf(p, sizeof p, "%s/%s", mb->dir, "new") == -1 || stat(p, &sn) == -1
         || pathf(p, sizeof p, "%s/%s", mb->dir, "cur") == -1
@@ -856,12 +969,16 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
             break;
     }
     if (r == 0 || i < s.n) {
-        /* something to write: under the lock, read again */
+        /* something to write: under the lock, read again, unless the
+         * list is the file already read, as long as it was (lines are
+         * only appended; a rewrite is a new file) */
         lock = lock_dir(mb->dir);
         if (lock == -1)
             goto out;
-        ul_free(&ul);
-        r = ul_read(mb->dir, &ul);
+        if (r == 0 || !ul_same(mb->dir, &ul)) {
+            ul_free(&ul);
+            r = ul_read(mb->dir, &ul);
+        }
         if (r == 0) {
             if (ul_create(mb->dir) == -1)
                 goto out;
@@ -888,8 +1005,8 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
     }
     mb->uidvalidity = ul.validity;
     /* the view: one entry a UID, in UID order */
-    if (s.n > 1)
-        qsort(s.e, s.n, sizeof *s.e, ent_cmp_uid);
+    if (sort_by_uid(&s) == -1)
+        goto out;
     nm = calloc(s.n + 1, sizeof *nm);
     if (nm == NULL)
         goto out;
@@ -974,8 +1091,8 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
             mb->nrecent++;
     /* what the directories looked like before this scan, when this scan
      * changed nothing in them and they are old enough to be trusted */
-    if (lock == -1 && !moved && sn.st_mtim.tv_sec < now.tv_sec - 1
-        && sc.st_mtim.tv_sec < now.tv_sec - 1) {
+    if (lock == -1 && !moved && older(&sn.st_mtim, &now)
+        && older(&sc.st_mtim, &now)) {
         mb->new_mtim = sn.st_mtim;
         mb->cur_mtim = sc.st_mtim;
         mb->trust = 1;

@@ -49,8 +49,10 @@
 
 #define SPECIALUSE_MARK "facteur-specialuse"
 #define SUBSCRIPTIONS "subscriptions"
-/* How long IDLE waits for more changes before it reports (ms). */
+/* How long IDLE waits for more changes before it reports (ms); how often
+ * it looks when inotify is not available (too many instances). */
 #define IDLE_COALESCE_MS 50
+#define IDLE_POLL_MS 2000
 /* A non-synchronizing literal over the limit is drained up to this. */
 #define DRAIN_MAX ((uint64_t)64 << 20)
 
@@ -1853,7 +1855,7 @@ c_fetch(struct imapp *ip, int uid)
             fetch_one(i + 1, atts, na, uid, header_only(atts, na));
     free(sel);
     if (uid)
-        update(1);
+        update(1); /* UID commands may report expunges (RFC 3501 7.4.1) */
     ok(uid ? "UID FETCH completed" : "FETCH completed");
 }
 
@@ -2188,6 +2190,10 @@ c_idle(struct imapp *ip, int uid)
     if (selected) {
         char p[sizeof mb.dir + 8];
         ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (ino == -1)
+            log_warn("IDLE without inotify (%s): looking every %d s "
+                     "(raise fs.inotify.max_user_instances)",
+                strerror(errno), IDLE_POLL_MS / 1000);
         if (ino != -1) {
             snprintf(p, sizeof p, "%s/new", mb.dir);
             inotify_add_watch(ino, p, IN_CREATE | IN_MOVED_TO | IN_DELETE
@@ -2215,9 +2221,17 @@ c_idle(struct imapp *ip, int uid)
             p[1].events = POLLIN;
             np = 2;
         }
-        r = poll(p, (nfds_t)np, (int)(left > 60000 ? 60000 : left));
+        r = poll(p, (nfds_t)np, (int)(left > IDLE_POLL_MS ? IDLE_POLL_MS
+                                                         : left));
         if (r == -1 && errno != EINTR)
             exit(1);
+        if (r == 0 && selected && ino == -1) {
+            /* no inotify: look (a sync of unchanged directories reads
+             * nothing) */
+            out_deadline();
+            update(0);
+            flush();
+        }
         if (r <= 0)
             continue;
         if (np == 2 && (p[1].revents & POLLIN)) {
