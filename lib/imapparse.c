@@ -1,5 +1,6 @@
 /* imapparse.c - taking an assembled IMAP command apart (see imapparse.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imapparse.h"
@@ -262,6 +263,7 @@ imapp_seqset(struct imapp *ip, struct seqset *set)
     size_t start = ip->pos;
 
     set->n = 0;
+    set->merged = 0;
     if (imapp_peek(ip) != '*' && (imapp_peek(ip) < '0' || imapp_peek(ip) > '9'))
         return 0;
     for (;;) {
@@ -290,6 +292,7 @@ seqset_resolve(struct seqset *set, uint32_t max)
 {
     unsigned i;
 
+    set->merged = 0;
     for (i = 0; i < set->n; i++) {
         uint64_t a = set->lo[i] == IMAP_STAR ? max : set->lo[i];
         uint64_t b = set->hi[i] == IMAP_STAR ? max : set->hi[i];
@@ -298,14 +301,66 @@ seqset_resolve(struct seqset *set, uint32_t max)
     }
 }
 
+static int
+range_cmp(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+void
+seqset_merge(struct seqset *set)
+{
+    static uint64_t r[IMAP_SEQSET_MAX][2];
+    unsigned i, n = 0;
+
+    set->merged = 1;
+    if (set->n < 2)
+        return;
+    for (i = 0; i < set->n; i++) {
+        r[i][0] = set->lo[i];
+        r[i][1] = set->hi[i];
+    }
+    qsort(r, set->n, sizeof r[0], range_cmp);
+    for (i = 1; i < set->n; i++) {
+        if (r[i][0] <= r[n][1] + 1) {
+            if (r[i][1] > r[n][1])
+                r[n][1] = r[i][1];
+        } else {
+            n++;
+            r[n][0] = r[i][0];
+            r[n][1] = r[i][1];
+        }
+    }
+    for (i = 0; i <= n; i++) {
+        set->lo[i] = r[i][0];
+        set->hi[i] = r[i][1];
+    }
+    set->n = n + 1;
+}
+
 int
 seqset_has(const struct seqset *set, uint32_t u)
 {
-    unsigned i;
+    unsigned i, lo = 0, hi = set->n;
 
-    for (i = 0; i < set->n; i++)
-        if (u >= set->lo[i] && u <= set->hi[i] && u != 0)
+    if (u == 0)
+        return 0;
+    if (!set->merged) {
+        for (i = 0; i < set->n; i++)
+            if (u >= set->lo[i] && u <= set->hi[i])
+                return 1;
+        return 0;
+    }
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (u < set->lo[mid])
+            hi = mid;
+        else if (u > set->hi[mid])
+            lo = mid + 1;
+        else
             return 1;
+    }
     return 0;
 }
 

@@ -35,6 +35,7 @@ struct imapp {
 struct seqset {
     uint64_t lo[IMAP_SEQSET_MAX], hi[IMAP_SEQSET_MAX];
     unsigned n;
+    int merged;   /* sorted and merged by seqset_merge */
 };
 
 void imapp_init(struct imapp *ip, const char *p, size_t n);
@@ -85,7 +86,14 @@ int imapp_seqset(struct imapp *ip, struct seqset *set);
  * nothing).  Ranges are never expanded into numbers.
  */
 void seqset_resolve(struct seqset *set, uint32_t max);
-/** seqset_has - 1 when u is in the (resolved) set. */
+/**
+ * seqset_merge - sort the (resolved) ranges and merge those that overlap
+ * or touch, so that walking the set visits each number once: a client's
+ * "1:*,1:*,..." must not cost 4096 walks of the mailbox.
+ */
+void seqset_merge(struct seqset *set);
+/** seqset_has - 1 when u is in the (resolved) set; a binary search when
+ * the set is merged, else a look at every range. */
 int seqset_has(const struct seqset *set, uint32_t u);
 
 /**

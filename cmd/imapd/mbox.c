@@ -28,7 +28,7 @@
 #define MBOX_HEADER_MAX (1UL << 20)
 /* A directory changed less than this long before a look is looked at
  * again next time (ms). */
-#define TRUST_MARGIN_MS 200
+#define TRUST_MARGIN_MS 20
 /* Compact the list when it holds this many more lines than files. */
 #define COMPACT_SLACK 1000
 
@@ -914,8 +914,8 @@ find_moved(const char *dir, struct scan *s)
 }
 
 /* Is the time stamp t older than now by more than the file system's
- * clock could blur (its time stamps come from a coarse clock, a few
- * milliseconds a tick): TRUST_MARGIN_MS. */
+ * clock could blur: TRUST_MARGIN_MS?  Linux stamps files from its coarse
+ * clock, which moves one tick (1 to 10 ms) at a time. */
 static int
 older(const struct timespec *t, const struct timespec *now)
 {

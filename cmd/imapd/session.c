@@ -570,6 +570,7 @@ select_set(struct seqset *set, int uid, unsigned char *sel)
 
     if (uid) {
         seqset_resolve(set, mb.n ? mb.m[mb.n - 1].uid : 0);
+        seqset_merge(set);
         for (k = 0; k < set->n; k++) {
             uint32_t lo = 0, hi = mb.n;
             while (lo < hi) { /* first message with uid >= set->lo[k] */
@@ -588,9 +589,11 @@ select_set(struct seqset *set, int uid, unsigned char *sel)
         return count;
     }
     seqset_resolve(set, mb.n);
-    for (k = 0; k < set->n; k++) {
+    for (k = 0; k < set->n; k++)
         if (set->lo[k] == 0 || set->hi[k] > mb.n)
             return -1;
+    seqset_merge(set);
+    for (k = 0; k < set->n; k++) {
         for (i = set->lo[k] - 1; i < set->hi[k]; i++)
             if (!sel[i]) {
                 sel[i] = 1;
@@ -1422,7 +1425,7 @@ c_close(struct imapp *ip, int unselect)
 static void
 c_expunge(struct imapp *ip, int uid)
 {
-    struct seqset set;
+    static struct seqset set;
 
     if (mb.readonly) {
         no("[READ-ONLY] mailbox is read-only");
@@ -1434,6 +1437,7 @@ c_expunge(struct imapp *ip, int uid)
             return;
         }
         seqset_resolve(&set, mb.n ? mb.m[mb.n - 1].uid : 0);
+        seqset_merge(&set);
     }
     cache_drop();
     nchanged = 0;
@@ -1986,39 +1990,36 @@ c_copy(struct imapp *ip, int uid, int move)
     str_uidset(&srcs, su, n);
     str_uidset(&dsts, du, n);
     if (move) {
-        struct seqset uids;
-        uint32_t k;
-        uids.n = 0;
-        for (k = 0; k < n && uids.n < IMAP_SEQSET_MAX; k++) {
-            uids.lo[uids.n] = uids.hi[uids.n] = su[k];
-            uids.n++;
-        }
+        /* only the moved messages go: the \Deleted of the others (set
+         * by the user, in the files) is put aside in memory meanwhile */
+        uint32_t *kept = malloc((mb.n + 1) * sizeof *kept), nk = 0, k;
+        if (kept == NULL)
+            bye("out of memory", 111);
         if (n > 0 && !srcs.err)
             of("* OK [COPYUID %u %s %s] moved\r\n", v, srcs.s, dsts.s);
-        for (i = 0; i < mb.n; i++)
-            if (sel[i])
-                mb.m[i].flags |= IMAPF_DELETED; /* in memory only */
         cache_drop();
-        /* the messages with \Deleted set by the user but not moved stay:
-         * only moved UIDs go */
-        {
-            struct seqset *only = calloc(1, sizeof *only);
-            uint32_t k2;
-            if (only == NULL)
-                bye("out of memory", 111);
-            for (k2 = 0; k2 < n; k2++) {
-                if (only->n == IMAP_SEQSET_MAX)
-                    break;
-                only->lo[only->n] = only->hi[only->n] = su[k2];
-                only->n++;
+        for (i = 0, k = 0; i < mb.n; i++) {
+            struct msg *m = &mb.m[i];
+            int moved = 0;
+            /* su holds the copied UIDs in view order */
+            while (k < n && su[k] < m->uid)
+                k++;
+            if (sel[i] && k < n && su[k] == m->uid)
+                moved = 1;
+            if (moved) {
+                m->flags |= IMAPF_DELETED; /* in memory only */
+            } else if (m->flags & IMAPF_DELETED) {
+                kept[nk++] = m->uid;
+                m->flags &= ~IMAPF_DELETED;
             }
-            for (i = 0; i < mb.n; i++)
-                if (!seqset_has(only, mb.m[i].uid) && sel[i])
-                    mb.m[i].flags &= ~IMAPF_DELETED;
-            (void)mbox_expunge(&mb, only, &events);
-            free(only);
         }
-        (void)uids;
+        (void)mbox_expunge(&mb, NULL, &events);
+        for (k = 0; k < nk; k++) {
+            uint32_t q = mbox_seq_of_uid(&mb, kept[k]);
+            if (q != 0)
+                mb.m[q - 1].flags |= IMAPF_DELETED;
+        }
+        free(kept);
         update(uid);
         ok(uid ? "UID MOVE completed" : "MOVE completed");
     } else if (n > 0 && !srcs.err && !dsts.err) {

@@ -311,6 +311,23 @@ main(void)
         "3:* with max 0 is 0:3 (0 never matches)");
     set.n = 0;
     ok(!seqset_has(&set, 1), "empty set has nothing");
+    seq("9:12,1:3,2:5,*,20");
+    seqset_resolve(&set, 30);
+    seqset_merge(&set);
+    ok(set.n == 4 && set.lo[0] == 1 && set.hi[0] == 5 && set.lo[1] == 9
+        && set.hi[1] == 12 && set.lo[2] == 20 && set.lo[3] == 30,
+        "merge: sorted, overlapping ranges joined");
+    ok(seqset_has(&set, 4) && seqset_has(&set, 30) && !seqset_has(&set, 6)
+        && !seqset_has(&set, 13) && !seqset_has(&set, 31),
+        "has on a merged set (binary search)");
+    seq("1:*,1:*,1:*");
+    seqset_resolve(&set, 7);
+    seqset_merge(&set);
+    ok(set.n == 1 && set.lo[0] == 1 && set.hi[0] == 7, "repeats merge to one");
+    seq("1,2,3,5");
+    seqset_resolve(&set, 7);
+    seqset_merge(&set);
+    ok(set.n == 2 && set.hi[0] == 3 && set.lo[1] == 5, "touching ranges join");
 
     /* dates */
     ok(date("1-Feb-2024", 19754), "1-Feb-2024");
