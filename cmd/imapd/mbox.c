@@ -1352,14 +1352,17 @@ char *
 mbox_read(struct mbox *mb, struct msg *m, size_t *len)
 {
     char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    struct stat st;
     char *p;
 
     if (mbox_path(mb, m, path, sizeof path) == -1)
         return NULL;
-    p = read_file(path, STR_MAX, len);
+    p = read_file_st(path, STR_MAX, len, &st);
     if (p == NULL && errno == ENOENT && relocate(mb, m) == 0
         && mbox_path(mb, m, path, sizeof path) == 0)
-        p = read_file(path, STR_MAX, len);
+        p = read_file_st(path, STR_MAX, len, &st);
+    if (p != NULL && m->mtime == -1)
+        m->mtime = st.st_mtime;
     if (p != NULL && m->size == UINT64_MAX) {
         m->size = crlf_size(p, *len);
         remember_size(mb, m);
@@ -1408,14 +1411,18 @@ remember_size(struct mbox *mb, struct msg *m)
  * line that ends it (or the whole file when it has none), read in
  * blocks, so that a FETCH of header fields does not read bodies. */
 static char *
-read_header(const char *path, size_t *len)
+read_header(const char *path, size_t *len, int64_t *mtime)
 {
     char *p = NULL;
     size_t n = 0, cap = 0;
+    struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
     if (fd == -1)
         return NULL;
+    /* the internal date while the file is open: no second path lookup */
+    if (*mtime == -1 && fstat(fd, &st) == 0)
+        *mtime = st.st_mtime;
     for (;;) {
         size_t i, from = n > 2 ? n - 2 : 0;
         ssize_t r;
@@ -1473,10 +1480,10 @@ mbox_read_header(struct mbox *mb, struct msg *m, size_t *len)
 
     if (mbox_path(mb, m, path, sizeof path) == -1)
         return NULL;
-    p = read_header(path, len);
+    p = read_header(path, len, &m->mtime);
     if (p == NULL && errno == ENOENT && relocate(mb, m) == 0
         && mbox_path(mb, m, path, sizeof path) == 0)
-        p = read_header(path, len);
+        p = read_header(path, len, &m->mtime);
     if (p == NULL && errno == EFBIG)
         return mbox_read(mb, m, len);
     return p;

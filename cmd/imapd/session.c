@@ -1659,6 +1659,10 @@ fetch_one(uint32_t seq, struct fatt *atts, unsigned na, int uid,
         if (mbox_setflags(&mb, m, 1, IMAPF_SEEN, 0) == 0)
             setseen = 2; /* FLAGS goes in the answer */
     }
+    for (i = 0; i < na && im == NULL; i++)
+        if (atts[i].k >= F_ENVELOPE && atts[i].k != F_SIZE)
+            /* the file is read first: its internal date comes along */
+            im = load_part(m, header_only);
     of("* %u FETCH (", seq);
     if (uid) {
         of("UID %u", m->uid);
