@@ -182,6 +182,7 @@ challenge(struct smtpsrv *s, const char *prompt, char *line, size_t max,
         return 0;
     }
     if (r == -1) {
+        explicit_bzero(line, max); /* what was kept of it: a credential */
         s->bad++;
         smtpsrv_reply(s, "500 5.5.2 line too long");
     }
