@@ -823,7 +823,11 @@ assign(const char *dir, struct scan *s, struct uidlist *ul)
     fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
     if (fd == -1)
         goto out;
-    if (fd_write_all(fd, lines.s, lines.len, -1) == -1 || fdatasync(fd) == -1
+    /* One sync for the lines and the header: whichever of the two a
+     * crash keeps, the next UID is the larger of the header's and the
+     * last whole line's plus one, so no UID a client was told of (only
+     * after this sync) is given again. */
+    if (fd_write_all(fd, lines.s, lines.len, -1) == -1
         || write_header(fd, ul->validity, ul->next) == -1
         || fdatasync(fd) == -1) {
         close(fd);
@@ -1831,9 +1835,9 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
             ul_free(&ul);
             goto out;
         }
-        if (fd_write_all(fd, line.s, line.len, -1) == -1 || fdatasync(fd) == -1
+        if (fd_write_all(fd, line.s, line.len, -1) == -1
             || write_header(fd, ul.validity, ul.next) == -1
-            || fdatasync(fd) == -1) {
+            || fdatasync(fd) == -1) { /* one sync: see assign() */
             close(fd);
             ul_free(&ul);
             goto out;

@@ -9,8 +9,9 @@
  *     "F1 V<uidvalidity> N<uidnext>" padded to a fixed width, LF
  *     "<uid> <base>" LF, one line per message ever given a UID, in UID
  *     order.
- * Lines are only appended (one write, then fdatasync) and the header is
- * rewritten in place; a rewrite without the lines of vanished files
+ * Lines are only appended and the header is rewritten in place, then
+ * one fdatasync (the next UID is the larger of the header's and the last
+ * whole line's plus one, so either may be lost in a crash); a rewrite without the lines of vanished files
  * (compaction) goes through a temporary file and rename.  Writers hold an
  * fcntl lock on facteur-uidlist.lock (the kernel drops it if the process
  * dies); readers take no lock and ignore a last line without its LF.  A
