@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "imapparse.h"
+#include "log.h"
 #include "mbox.h"
 
 #define UIDLIST "facteur-uidlist"
@@ -558,10 +559,27 @@ ul_rewrite(const char *dir, uint32_t validity, uint32_t next,
     return sync_dir(dir, ".");
 }
 
+/* Under the lock: move a list that cannot be read out of the way
+ * (facteur-uidlist.broken), saying so. */
+static int
+ul_set_aside(const char *dir)
+{
+    char path[IMAP_MAILBOX_MAX * 2 + 32], aside[IMAP_MAILBOX_MAX * 2 + 48];
+
+    if (pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1
+        || pathf(aside, sizeof aside, "%s/%s.broken", dir, UIDLIST) == -1)
+        return -1;
+    log_warn("%s cannot be read: set aside as %s, new UIDVALIDITY", path,
+        aside);
+    if (rename(path, aside) == -1)
+        return -1;
+    return sync_dir(dir, ".");
+}
+
 /* Under the lock: make dir's uidlist when it has none, importing
  * Dovecot's when there is one. */
 static int
-ul_create(const char *dir)
+ul_create(const char *dir, int import)
 {
     char path[IMAP_MAILBOX_MAX * 2 + 32];
     struct uidlist dv;
@@ -574,7 +592,7 @@ ul_create(const char *dir)
     memset(&dv, 0, sizeof dv);
     if (pathf(path, sizeof path, "%s/%s", dir, DOVECOT_UIDLIST) == -1)
         return -1;
-    dv.buf = read_file(path, MBOX_UIDLIST_MAX, &len);
+    dv.buf = import ? read_file(path, MBOX_UIDLIST_MAX, &len) : NULL;
     if (dv.buf != NULL) {
         char *nl = memchr(dv.buf, '\n', len), *f;
         /* "3 V<validity> N<next> G<guid>": fields after the version */
@@ -965,14 +983,14 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
         || scan_sub(mb->dir, "cur", 0, &s) == -1)
         goto out;
     r = ul_read(mb->dir, &ul);
-    if (r == -1)
+    if (r == -1 && errno != EINVAL)
         goto out;
     for (i = 0; i < s.n && r == 1; i++) {
         s.e[i].uid = ul_find(&ul, s.e[i].name, s.e[i].keylen);
         if (s.e[i].uid == 0 || s.e[i].innew)
             break;
     }
-    if (r == 0 || i < s.n) {
+    if (r != 1 || i < s.n) {
         /* something to write: under the lock, read again, unless the
          * list is the file already read, as long as it was (lines are
          * only appended; a rewrite is a new file) */
@@ -983,8 +1001,20 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
             ul_free(&ul);
             r = ul_read(mb->dir, &ul);
         }
+        if (r == -1 && errno == EINVAL) {
+            /* a list whose header cannot be read (a disk that tore it):
+             * set aside, and a new list with a new UIDVALIDITY, so that
+             * clients start again rather than trust UIDs that may be
+             * wrong (and no import of an old Dovecot list: its UIDs may
+             * have been given again since) */
+            if (ul_set_aside(mb->dir) == -1)
+                goto out;
+            if (ul_create(mb->dir, 0) == -1)
+                goto out;
+            r = ul_read(mb->dir, &ul);
+        }
         if (r == 0) {
-            if (ul_create(mb->dir) == -1)
+            if (ul_create(mb->dir, 1) == -1)
                 goto out;
             r = ul_read(mb->dir, &ul);
         }
@@ -1813,7 +1843,7 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
         goto out;
     r = ul_read(dir, &ul);
     if (r == 0) {
-        if (ul_create(dir) == -1)
+        if (ul_create(dir, 1) == -1)
             goto out;
         r = ul_read(dir, &ul);
     }

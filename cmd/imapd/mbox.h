@@ -25,7 +25,10 @@
  * reads nothing.
  * UIDVALIDITY of a new list comes from the user's facteur-uidvalidity
  * counter (max of counter + 1 and the time), so a mailbox deleted and
- * made again never repeats one.  A mailbox that has a dovecot-uidlist and
+ * made again never repeats one.  A list whose header cannot be read (torn
+ * by a disk) is set aside as facteur-uidlist.broken and made again with
+ * a new UIDVALIDITY: clients resynchronise rather than trust UIDs that
+ * may be wrong.  A mailbox that has a dovecot-uidlist and
  * no facteur-uidlist keeps Dovecot's UIDVALIDITY and UIDs (import on
  * first open).
  *

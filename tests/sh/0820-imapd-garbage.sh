@@ -5,7 +5,8 @@
 # at random from a script of valid ones (a fixed seed: the same bytes on
 # every run).  The session must answer and end by itself with 0 or 1,
 # never by a signal (under make check-san, an ASan report is a signal
-# too: abort), and the mailbox must still be usable afterwards.
+# too: abort), and the mailbox must still be usable afterwards; then a
+# torn UID list header.
 . "$(dirname "$0")/../lib.sh"
 setup_conf
 MD=$T/Maildir
@@ -89,4 +90,18 @@ printf 'a1 SELECT INBOX\r\na2 FETCH 1:* (UID FLAGS)\r\na3 LOGOUT\r\n' |
         "$BIN/imapd" -S) >"$T/after" 2>"$T/after.err"
 check "afterwards: SELECT and FETCH still answer OK" \
     sh -c "grep -q '^a1 OK' '$T/after' && grep -q '^a2 OK' '$T/after'"
+# A UID list whose header a disk tore is set aside, and the mailbox gets
+# a new UIDVALIDITY (clients start again), not an error forever.
+v1=$(grep -o 'UIDVALIDITY [0-9]*' "$T/after" | head -1)
+printf 'garbage, not a header      ' | dd of="$MD/facteur-uidlist" conv=notrunc 2>/dev/null
+sleep 1 # a new UIDVALIDITY is at least the time: make it differ
+printf 'a1 SELECT INBOX\r\na2 FETCH 1:* (UID)\r\na3 LOGOUT\r\n' |
+    (cd "$MD" && env USER=garbage@example.org HOME="$MD" IMAPD_TAG=a0 \
+        "$BIN/imapd" -S) >"$T/torn" 2>"$T/torn.err"
+v2=$(grep -o 'UIDVALIDITY [0-9]*' "$T/torn" | head -1)
+check "a torn uidlist header: SELECT answers OK" grep -q '^a1 OK' "$T/torn"
+check "... with a new UIDVALIDITY ($v1 -> $v2)" \
+    sh -c "[ -n '$v2' ] && [ '$v1' != '$v2' ]"
+check "... the old list set aside and the reason logged" \
+    sh -c "[ -f '$MD/facteur-uidlist.broken' ] && grep -q 'set aside' '$T/torn.err'"
 finish
