@@ -633,6 +633,30 @@ ul_create(const char *dir, int import)
     return r;
 }
 
+/*
+ * Under the lock: dir's list, made when there is none (importing
+ * Dovecot's), or set aside and made again with a new UIDVALIDITY when
+ * its header cannot be read (a disk that tore it: clients start again
+ * rather than trust UIDs that may be wrong; no import then, as an old
+ * Dovecot list's UIDs may have been given again since).  1, or -1.
+ */
+static int
+ul_load(const char *dir, struct uidlist *ul)
+{
+    int r = ul_read(dir, ul);
+
+    if (r == -1 && errno == EINVAL) {
+        if (ul_set_aside(dir) == -1 || ul_create(dir, 0) == -1)
+            return -1;
+        r = ul_read(dir, ul);
+    } else if (r == 0) {
+        if (ul_create(dir, 1) == -1)
+            return -1;
+        r = ul_read(dir, ul);
+    }
+    return r == 1 ? 1 : -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Scanning the directory. */
 
@@ -997,26 +1021,9 @@ mbox_sync(struct mbox *mb, const struct mbox_events *ev)
         lock = lock_dir(mb->dir);
         if (lock == -1)
             goto out;
-        if (r == 0 || !ul_same(mb->dir, &ul)) {
+        if (r != 1 || !ul_same(mb->dir, &ul)) {
             ul_free(&ul);
-            r = ul_read(mb->dir, &ul);
-        }
-        if (r == -1 && errno == EINVAL) {
-            /* a list whose header cannot be read (a disk that tore it):
-             * set aside, and a new list with a new UIDVALIDITY, so that
-             * clients start again rather than trust UIDs that may be
-             * wrong (and no import of an old Dovecot list: its UIDs may
-             * have been given again since) */
-            if (ul_set_aside(mb->dir) == -1)
-                goto out;
-            if (ul_create(mb->dir, 0) == -1)
-                goto out;
-            r = ul_read(mb->dir, &ul);
-        }
-        if (r == 0) {
-            if (ul_create(mb->dir, 1) == -1)
-                goto out;
-            r = ul_read(mb->dir, &ul);
+            r = ul_load(mb->dir, &ul);
         }
         if (r != 1 || assign(mb->dir, &s, &ul) == -1)
             goto out;
@@ -1841,13 +1848,7 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
     lock = lock_dir(dir);
     if (lock == -1)
         goto out;
-    r = ul_read(dir, &ul);
-    if (r == 0) {
-        if (ul_create(dir, 1) == -1)
-            goto out;
-        r = ul_read(dir, &ul);
-    }
-    if (r != 1)
+    if (ul_load(dir, &ul) != 1)
         goto out;
     if (ul.next == UINT32_MAX) {
         ul_free(&ul);
