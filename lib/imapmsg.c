@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "imapmsg.h"
 
 /* Nested comments in a structured field; deeper ones end at the end. */
@@ -1510,21 +1511,6 @@ hexval(int c)
     return -1;
 }
 
-static int
-b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
 
 /* Base64 (RFC 2045 6.8), ignoring what is not in the alphabet. */
 static void
@@ -1537,7 +1523,7 @@ dec_base64(const char *s, size_t n, struct str *v)
     for (i = 0; i < n && !v->err; i++) {
         if (s[i] == '=')
             break;
-        if ((d = b64val((unsigned char)s[i])) < 0)
+        if ((d = base64_value((unsigned char)s[i])) < 0)
             continue;
         acc = (acc << 6 | (unsigned long)d) & 0xffffff;
         bits += 6;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "imap.h"
+#include "base64.h"
 #include "mutf7.h"
 
 /* RFC 3501 5.1.3: RFC 2045 base64 with "," for "/", no "=" padding. */
@@ -23,20 +24,13 @@ static const char mb64[] =
 _Static_assert(MUTF7_DECODED_MAX(MUTF7_DIRNAME_MAX) <= IMAP_MAILBOX_MAX,
     "a folder directory name decodes to a mailbox name");
 
+/* Modified base64 (RFC 3501 5.1.3): "," where base64 has "/". */
 static int
 mb64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
     if (c == ',')
         return 63;
-    return -1;
+    return c == '/' ? -1 : base64_value(c);
 }
 
 /* One byte to out at *o if it fits (keeping room for the NUL); *o counts
