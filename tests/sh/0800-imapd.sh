@@ -35,27 +35,6 @@ MD=$M/example.org/alice
 check "python imaplib: every command" \
     $PY "$TOP/tests/helpers/imapcheck.py" "$P" "$C/tls/default/fullchain.pem" "$MD"
 
-# steps NAME command...: run a helper that prints "ok - x" / "FAIL - x:
-# why" lines; each becomes a TAP line "NAME: x".  A helper that dies
-# without saying why is one failure.
-steps() {
-    st_name=$1
-    shift
-    "$@" >"$T/steps" 2>"$T/steps.err"
-    st_rc=$?
-    st_f=0
-    while IFS= read -r st_l; do
-        case $st_l in
-        "ok - "*) pass "$st_name: ${st_l#ok - }" ;;
-        "FAIL - "*) fail "$st_name: ${st_l#FAIL - }"; st_f=$((st_f + 1)) ;;
-        *) echo "# $st_l" ;;
-        esac
-    done <"$T/steps"
-    if [ "$st_rc" -ne 0 ] && [ "$st_f" -eq 0 ]; then
-        fail "$st_name: helper exited $st_rc"
-        sed 's/^/# /' "$T/steps.err" | head -20
-    fi
-}
 CA=$C/tls/default/fullchain.pem
 raw() { "$PY" "$TOP/tests/helpers/imapraw.py" "$@"; }
 

@@ -23,26 +23,6 @@ P=$(freeport)
 # shellcheck disable=SC2086
 serve "$LOG" "$P" "$BIN/tlswrap" $TLSWRAP_IDS "$BIN/imapd" -u 64012:64012
 
-# steps NAME command...: a helper's "ok - x" / "FAIL - x: why" lines as
-# TAP lines "NAME: x"; other lines as comments.
-steps() {
-    st_name=$1
-    shift
-    "$@" >"$T/steps" 2>"$T/steps.err"
-    st_rc=$?
-    st_f=0
-    while IFS= read -r st_l; do
-        case $st_l in
-        "ok - "*) pass "$st_name: ${st_l#ok - }" ;;
-        "FAIL - "*) fail "$st_name: ${st_l#FAIL - }"; st_f=$((st_f + 1)) ;;
-        *) echo "# $st_l" ;;
-        esac
-    done <"$T/steps"
-    if [ "$st_rc" -ne 0 ] && [ "$st_f" -eq 0 ]; then
-        fail "$st_name: helper exited $st_rc"
-        sed 's/^/# /' "$T/steps.err" | head -20
-    fi
-}
 deliver() {
     printf 'From: %s\nTo: alice@example.org\nSubject: %s\nDate: Sun, 22 Nov 2026 10:00:00 +0100\nMessage-ID: <%s@example.org>\n\n%s\n' \
         "$1" "$2" "$(echo "$2" | tr ' ' -)" "$3" |
