@@ -67,19 +67,6 @@ lc(int c)
 }
 
 static int
-ieq(const char *a, size_t al, const char *b)
-{
-    size_t i, bl = strlen(b);
-
-    if (al != bl)
-        return 0;
-    for (i = 0; i < al; i++)
-        if (lc((unsigned char)a[i]) != lc((unsigned char)b[i]))
-            return 0;
-    return 1;
-}
-
-static int
 iseqn(const char *a, size_t al, const char *b, size_t bl)
 {
     size_t i;
@@ -90,6 +77,13 @@ iseqn(const char *a, size_t al, const char *b, size_t bl)
         if (lc((unsigned char)a[i]) != lc((unsigned char)b[i]))
             return 0;
     return 1;
+}
+
+/* a[0..al) equals the C string b, ASCII case folded. */
+static int
+ieq(const char *a, size_t al, const char *b)
+{
+    return iseqn(a, al, b, strlen(b));
 }
 
 static int

@@ -1227,7 +1227,8 @@ mbox_keyword(struct mbox *mb, const char *name, size_t len, int create)
     if (fd == -1)
         goto out;
     if (fd_write_all(fd, s.s, s.len, -1) == -1 || fdatasync(fd) == -1
-        || close(fd) == -1 || rename(tmp, path) == -1) {
+        || close(fd) == -1 || rename(tmp, path) == -1
+        || sync_dir(mb->dir, ".") == -1) {
         unlink(tmp);
         mb->nkw--;
         goto out;

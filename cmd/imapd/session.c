@@ -49,6 +49,8 @@
 
 #define SPECIALUSE_MARK "facteur-specialuse"
 #define SUBSCRIPTIONS "subscriptions"
+/* The subscriptions file: far above IMAP_FOLDERS_MAX names. */
+#define SUBSCRIPTIONS_MAX (1 << 20)
 /* How long IDLE waits for more changes before it reports (ms); how often
  * it looks when inotify is not available (too many instances). */
 #define IDLE_COALESCE_MS 50
@@ -358,6 +360,20 @@ static const char *special[] = { "Sent", "Drafts", "Junk", "Trash",
 static const char *special_attr[] = { "\\Sent", "\\Drafts", "\\Junk",
     "\\Trash", "\\Archive" };
 
+/* fsync the Maildir itself (the working directory): a rename in it
+ * lasts.  0 or -1. */
+static int
+sync_here(void)
+{
+    int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+    if (fd == -1)
+        return -1;
+    r = fsync(fd);
+    close(fd);
+    return r;
+}
+
 /* Subscriptions: one name (modified UTF-7) a line. */
 static int
 subs_has(const char *buf, size_t blen, const char *name, size_t n)
@@ -374,27 +390,35 @@ subs_has(const char *buf, size_t blen, const char *name, size_t n)
     return 0;
 }
 
-static char *
-subs_read(size_t *len)
+/* The subscriptions file whole (at most SUBSCRIPTIONS_MAX bytes) into
+ * *buf (NULL when there is none or it is empty): 0, or -1 when it cannot
+ * be read, so that nobody rewrites it from a part of it. */
+static int
+subs_read(char **buf, size_t *len)
 {
     int fd = open(SUBSCRIPTIONS, O_RDONLY | O_CLOEXEC);
     struct str s = { 0 };
     char b[4096];
     ssize_t r;
 
+    *buf = NULL;
     *len = 0;
     if (fd == -1)
-        return NULL;
-    s.max = 1 << 20;
-    while ((r = read(fd, b, sizeof b)) > 0)
-        str_put(&s, b, (size_t)r);
-    close(fd);
-    if (s.err) {
-        str_free(&s);
-        return NULL;
+        return errno == ENOENT ? 0 : -1;
+    s.max = SUBSCRIPTIONS_MAX;
+    while ((r = read(fd, b, sizeof b)) != 0) {
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r == -1 || str_put(&s, b, (size_t)r) == -1) {
+            close(fd);
+            str_free(&s);
+            return -1;
+        }
     }
+    close(fd);
+    *buf = s.s;
     *len = s.len;
-    return s.s;
+    return 0;
 }
 
 /* Add or remove name; 0 or -1. */
@@ -402,9 +426,12 @@ static int
 subs_set(const char *name, size_t n, int on)
 {
     size_t len, i = 0;
-    char *buf = subs_read(&len);
+    char *buf;
     struct str s = { 0 };
     int fd, r = -1;
+
+    if (subs_read(&buf, &len) == -1)
+        return -1;
 
     while (buf != NULL && i < len) {
         const char *nl = memchr(buf + i, '\n', len - i);
@@ -427,7 +454,8 @@ subs_set(const char *name, size_t n, int on)
     if (fd == -1)
         goto out;
     if (fd_write_all(fd, s.s ? s.s : "", s.len, -1) == -1 || fsync(fd) == -1
-        || close(fd) == -1 || rename(SUBSCRIPTIONS ".tmp", SUBSCRIPTIONS) == -1)
+        || close(fd) == -1 || rename(SUBSCRIPTIONS ".tmp", SUBSCRIPTIONS) == -1
+        || sync_here() == -1)
         goto out;
     r = 0;
 out:
@@ -875,6 +903,7 @@ c_rename(struct imapp *ip, int uid)
     struct stat st;
     struct dirent *d;
     DIR *dp;
+    int failed = 0;
 
     if (imapp_sp(ip) != 1
         || !arg_mailbox(ip, from, sizeof from, &fl, fdir, sizeof fdir))
@@ -934,22 +963,27 @@ c_rename(struct imapp *ip, int uid)
     dp = opendir(".");
     while (dp != NULL && (d = readdir(dp)) != NULL) {
         char nn[IMAP_MAILBOX_MAX * 2 + 8];
-        if (strncmp(d->d_name, fdir, dl) == 0 && d->d_name[dl] == '.'
-            && snprintf(nn, sizeof nn, "%s%s", tdir, d->d_name + dl)
-                < (int)sizeof nn)
-            (void)rename(d->d_name, nn);
-    }
-    if (dp != NULL)
-        closedir(dp);
-    {
-        int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd != -1) {
-            (void)fsync(fd);
-            close(fd);
+        if (strncmp(d->d_name, fdir, dl) != 0 || d->d_name[dl] != '.')
+            continue;
+        if (snprintf(nn, sizeof nn, "%s%s", tdir, d->d_name + dl)
+                >= (int)sizeof nn || rename(d->d_name, nn) == -1) {
+            log_warn("cannot rename %s under %s: %s", d->d_name, tdir,
+                strerror(errno));
+            failed++;
         }
     }
+    if (dp == NULL)
+        failed++;
+    else
+        closedir(dp);
+    if (sync_here() == -1)
+        failed++;
     if (subs_set(from, fl, 0) == 0)
         (void)subs_set(to, tl, 1);
+    if (failed) {
+        no("[SERVERBUG] renamed, but not every child mailbox");
+        return;
+    }
     ok("RENAME completed");
 }
 
@@ -1179,7 +1213,8 @@ c_list(struct imapp *ip, int lsub)
     }
     snprintf(full, sizeof full, "%s%s", ref, pat);
     f = folders(&n);
-    subs = subs_read(&slen);
+    if (subs_read(&subs, &slen) == -1)
+        log_warn("cannot read %s: %s", SUBSCRIPTIONS, strerror(errno));
     (void)ret_special;
     for (i = 0; i < n; i++) {
         const char *nm = f[i].name;
