@@ -314,17 +314,6 @@ pending(const struct msg *m)
 }
 
 static int
-any_failed(const struct msg *m)
-{
-    size_t i;
-
-    for (i = 0; i < m->q.n; i++)
-        if (m->q.r[i].state == R_FAILED)
-            return 1;
-    return 0;
-}
-
-static int
 running(const struct msg *m)
 {
     size_t i;
@@ -695,10 +684,14 @@ job_done(struct job *jb, int st)
         m->q.tries++;
         m->q.next = (int64_t)time(NULL) + backoff(m->q.tries);
     }
-    /* Record the result, unless nothing is left to do and nothing failed:
-     * then finish() removes the message, which records it as well. */
-    if (pending(m) || running(m) || any_failed(m))
-        save(m);
+    /* A message with nothing left to do is finished now, not at the next
+     * schedule(): a SIGTERM may come first, and info/ would still say
+     * "pending" for a recipient already delivered (delivered twice after
+     * the restart).  If finishing fails, the result is recorded and the
+     * next pass tries again. */
+    if (!pending(m) && !running(m) && finish(m))
+        return;
+    save(m);
 }
 
 static void

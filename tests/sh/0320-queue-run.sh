@@ -16,7 +16,7 @@ LOG=$T/log
 # FACTEUR_CONF), never another test's or benchmark's.
 kill_ours() {
     for ko_pid in $(pgrep -x "$1"); do
-        tr '\0' '\n' <"/proc/$ko_pid/environ" 2>/dev/null |
+        tr '\0' '\n' 2>/dev/null <"/proc/$ko_pid/environ" |
             grep -qx "FACTEUR_CONF=$FACTEUR_CONF" && kill -9 "$ko_pid" 2>/dev/null
     done
 }
@@ -76,15 +76,37 @@ start_qr
 check "restart: the message injected meanwhile is delivered" \
     wait_for 3 nfiles alice 2
 
+# SIGTERM while a delivery runs: queue-run waits for it and records the
+# end of the message before it stops, so a restart does not deliver it
+# again.  A local-deliver that starts one second late (queue-run runs
+# the local-deliver next to it) keeps the delivery running for the TERM.
+stop_qr
+mkdir "$T/slow"
+cp "$BIN/queue-run" "$BIN/queue-inject" "$T/slow/"
+printf '#!/bin/sh\nsleep 1\nexec "%s/local-deliver" "$@"\n' "$BIN" >"$T/slow/local-deliver"
+chmod 755 "$T/slow/local-deliver"
+"$T/slow/queue-run" 2>>"$LOG" & QR=$!; PIDS="$PIDS $QR"
+printf 'Subject: at stop\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+sleep 0.5
+stop_qr
+check "SIGTERM during a delivery: the delivery ends, then queue-run" nfiles alice 3
+"$F" queue >"$T/fq"
+check "SIGTERM during a delivery: nothing left to deliver for alice" \
+    sh -c "! grep -q 'to=alice@example.org' '$T/fq'"
+start_qr
+sleep 1
+check "SIGTERM during a delivery: not delivered again after the restart" \
+    nfiles alice 3
+
 # A temporary failure, then flush: retried at once.
 mv "$C/mailboxes.cdb" "$C/mailboxes.cdb.off"
 printf 'Subject: deferred\n\nx\n' | "$QI" -f bob@example.org alice@example.org
 sleep 1
 check "missing table: deferred, not bounced" \
-    sh -c "[ $(files alice) -eq 2 ] && grep -q 'r P alice@example.org' '$Q'/info/*"
+    sh -c "[ $(files alice) -eq 3 ] && grep -q 'r P alice@example.org' '$Q'/info/*"
 mv "$C/mailboxes.cdb.off" "$C/mailboxes.cdb"
 "$F" queue flush
-check "facteur queue flush: retried now and delivered" wait_for 3 nfiles alice 3
+check "facteur queue flush: retried now and delivered" wait_for 3 nfiles alice 4
 
 # Delay warning: after delaywarning seconds, one RFC 3464 "delayed"
 # report for the still-pending remote recipient, and only one.
