@@ -41,7 +41,7 @@ CHECKPW_OBJ = cmd/checkpassword/checkpassword.o
 SUBMIT_OBJ = cmd/submissiond/submissiond.o
 RSEND_OBJ = cmd/remote-send/remote-send.o
 DKIMSIGN_OBJ = cmd/dkim-sign/dkim-sign.o
-IMAPD_OBJ = cmd/imapd/imapd.o cmd/imapd/session.o cmd/imapd/mbox.o
+IMAPD_OBJ = cmd/imapd/imapd.o cmd/imapd/session.o cmd/imapd/mbox.o cmd/imapd/mindex.o
 
 UNITS = tests/bin/sa_test tests/bin/buf_test tests/bin/log_test \
 	tests/bin/loop_test tests/bin/conninfo_test tests/bin/dnsname_test \
@@ -85,7 +85,7 @@ load: conf-ld
 	./compile -o $@ $<
 
 $(LIBOBJ) $(TLSWRAP_OBJ) $(QINJECT_OBJ) $(FACTEUR_OBJ) $(LDELIVER_OBJ) $(QRUN_OBJ) $(SENDMAIL_OBJ) $(SMTPD_OBJ) $(CHECKPW_OBJ) $(SUBMIT_OBJ) $(RSEND_OBJ) $(DKIMSIGN_OBJ) $(IMAPD_OBJ): compile $(LIBH)
-$(IMAPD_OBJ): cmd/imapd/imapd.h cmd/imapd/mbox.h
+$(IMAPD_OBJ): cmd/imapd/imapd.h cmd/imapd/mbox.h cmd/imapd/mindex.h
 $(QRUN_OBJ): cmd/queue-run/dsn.h
 $(FACTEUR_OBJ): cmd/facteur/table.h cmd/facteur/admin.h cmd/facteur/pwline.h
 $(FACTEUR_OBJ): cmd/facteur/dkimcmd.h

@@ -1,4 +1,5 @@
 /* mbox.c - one IMAP mailbox over a Maildir++ folder (see mbox.h). */
+#define _GNU_SOURCE /* memrchr */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,13 +113,6 @@ pathf(char *out, size_t len, const char *fmt, const char *a, const char *b)
         return -1;
     }
     return 0;
-}
-
-int
-mbox_path(const struct mbox *mb, const struct msg *m, char *out, size_t len)
-{
-    return pathf(out, len, m->innew ? "%s/new/%s" : "%s/cur/%s", mb->dir,
-        m->name);
 }
 
 /* A unique base for a file made here: time, microseconds, pid, a
@@ -423,20 +417,6 @@ ul_read(const char *dir, struct uidlist *ul)
     return 1;
 }
 
-/* Is dir's uidlist still the file ul was read from, with nothing added? */
-static int
-ul_same(const char *dir, const struct uidlist *ul)
-{
-    char path[IMAP_MAILBOX_MAX * 2 + 32];
-    struct stat st;
-
-    if (pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1
-        || stat(path, &st) == -1)
-        return 0;
-    return st.st_dev == ul->dev && st.st_ino == ul->ino
-        && (uint64_t)st.st_size == ul->len;
-}
-
 static uint32_t
 ul_find(const struct uidlist *ul, const char *key, size_t keylen)
 {
@@ -657,6 +637,130 @@ ul_load(const char *dir, struct uidlist *ul)
     return r == 1 ? 1 : -1;
 }
 
+static int
+pwrite_all(int fd, const char *p, size_t n, off_t off)
+{
+    while (n > 0) {
+        ssize_t r = pwrite(fd, p, n, off);
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+        off += r;
+    }
+    return 0;
+}
+
+/* The uidlist's UIDVALIDITY and next UID without reading it whole: its
+ * header and its last whole line (the next UID is the larger of the
+ * two, as after a crash that kept one of them).  1, 0 when there is no
+ * list, -1 (EINVAL: a header that cannot be read). */
+static int
+ul_tail(const char *dir, uint32_t *validity, uint32_t *next)
+{
+    char path[IMAP_MAILBOX_MAX * 2 + 32], b[4096];
+    unsigned long v, nx;
+    struct stat st;
+    ssize_t r;
+    off_t from;
+    int fd;
+
+    if (pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1)
+        return -1;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd == -1)
+        return errno == ENOENT ? 0 : -1;
+    r = pread(fd, b, HEADER_LEN, 0);
+    if (r != HEADER_LEN || fstat(fd, &st) == -1 || st.st_size < HEADER_LEN) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    b[r] = 0;
+    if (sscanf(b, "F1 V%lu N%lu", &v, &nx) != 2 || v == 0 || v > UINT32_MAX
+        || nx == 0 || nx > UINT32_MAX) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    from = st.st_size - HEADER_LEN > (off_t)sizeof b - 1
+        ? st.st_size - ((off_t)sizeof b - 1) : HEADER_LEN;
+    r = pread(fd, b, (size_t)(st.st_size - from), from);
+    close(fd);
+    if (r < 0)
+        return -1;
+    b[r] = 0;
+    /* the last whole "<uid> <key>" line (lines of another shape, such as
+     * the header copies older versions appended, are passed over); a
+     * line at the start of b is whole only if b starts at the first
+     * line.  None in the last 4 KB: the whole list is read. */
+    {
+        size_t end = (size_t)r;
+        int found = 0;
+        while (end > 0 && b[end - 1] != '\n')
+            end--; /* a last line without its LF: a writer's, not yet */
+        while (!found && end > 0) {
+            size_t st0 = end - 1;
+            char *sp;
+            unsigned long u;
+            while (st0 > 0 && b[st0 - 1] != '\n')
+                st0--;
+            if (st0 == 0 && from != HEADER_LEN)
+                break;
+            b[end - 1] = 0;
+            u = strtoul(b + st0, &sp, 10);
+            if (sp != b + st0 && *sp == ' ' && u > 0 && u < UINT32_MAX) {
+                if (u >= nx)
+                    nx = u + 1;
+                found = 1;
+            }
+            end = st0;
+        }
+        if (!found && from != HEADER_LEN) {
+            struct uidlist ul;
+            if (ul_read(dir, &ul) != 1)
+                return -1;
+            if (ul.next > nx)
+                nx = ul.next;
+            ul_free(&ul);
+        }
+    }
+    *validity = (uint32_t)v;
+    *next = (uint32_t)nx;
+    return 1;
+}
+
+/* Under the lock: append lines to dir's uidlist and set its header's
+ * next UID, with one sync for both: whichever of the two a crash keeps,
+ * the next UID is the larger of the header's and the last whole line's
+ * plus one, so no UID a client was told of (only after this sync) is
+ * given again. */
+static int
+ul_append(const char *dir, uint32_t validity, uint32_t next, const char *lines,
+    size_t n)
+{
+    char path[IMAP_MAILBOX_MAX * 2 + 32];
+    struct stat st;
+    int fd;
+
+    if (pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1)
+        return -1;
+    /* not O_APPEND: Linux's pwrite() appends on such a file, and the
+     * header is rewritten in place (one writer: the lock's holder) */
+    fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd == -1)
+        return -1;
+    if (fstat(fd, &st) == -1 || st.st_size < HEADER_LEN
+        || pwrite_all(fd, lines, n, st.st_size) == -1
+        || write_header(fd, validity, next) == -1 || fdatasync(fd) == -1) {
+        close(fd);
+        return -1;
+    }
+    return close(fd);
+}
+
 /* ------------------------------------------------------------------ */
 /* Scanning the directory. */
 
@@ -821,11 +925,10 @@ entp_cmp_key(const void *a, const void *b)
 static int
 assign(const char *dir, struct scan *s, struct uidlist *ul)
 {
-    char path[IMAP_MAILBOX_MAX * 2 + 32];
     struct str lines = { 0 };
     struct ent **todo = NULL;
     size_t i, nt = 0;
-    int fd, r = -1;
+    int r = -1;
 
     todo = malloc((s->n + 1) * sizeof *todo);
     if (todo == NULL)
@@ -860,34 +963,13 @@ assign(const char *dir, struct scan *s, struct uidlist *ul)
         errno = lines.err;
         goto out;
     }
-    if (pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1)
+    if (ul_append(dir, ul->validity, ul->next, lines.s, lines.len) == -1)
         goto out;
-    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-    if (fd == -1)
-        goto out;
-    /* One sync for the lines and the header: whichever of the two a
-     * crash keeps, the next UID is the larger of the header's and the
-     * last whole line's plus one, so no UID a client was told of (only
-     * after this sync) is given again. */
-    if (fd_write_all(fd, lines.s, lines.len, -1) == -1
-        || write_header(fd, ul->validity, ul->next) == -1
-        || fdatasync(fd) == -1) {
-        close(fd);
-        goto out;
-    }
-    close(fd);
     r = 0;
 out:
     free(todo);
     str_free(&lines);
     return r;
-}
-
-static void
-msg_free(struct msg *m)
-{
-    free(m->name);
-    m->name = NULL;
 }
 
 /* Move a file that has its UID from new/ into cur/ (no flags yet).  The
@@ -970,186 +1052,642 @@ older(const struct timespec *t, const struct timespec *now)
     return dt > TRUST_MARGIN_MS;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* The lock, and the index kept current with the directories. */
+
+static int
+mb_lock(struct mbox *mb)
+{
+    if (mb->lockdepth > 0) {
+        mb->lockdepth++;
+        return 0;
+    }
+    mb->lock = lock_dir(mb->dir);
+    if (mb->lock == -1)
+        return -1;
+    mb->lockdepth = 1;
+    mb->fresh = 0;
+    mb->curdirty = 0;
+    return 0;
+}
+
+static int
+same_time(const struct timespec *t, int64_t sec, int64_t nsec)
+{
+    return (int64_t)t->tv_sec == sec && (int64_t)t->tv_nsec == nsec;
+}
+
+static int
+stat_sub(const char *dir, const char *sub, struct stat *st)
+{
+    char p[IMAP_MAILBOX_MAX * 2 + 16];
+
+    if (pathf(p, sizeof p, "%s/%s", dir, sub) == -1)
+        return -1;
+    return stat(p, st);
+}
+
+/* Under the lock, after this session's own renames or removals in cur/:
+ * the index takes cur/'s time now, so that the next look trusts it (no
+ * other facteur session can have changed cur/ meanwhile). */
+static void
+note_cur(struct mbox *mb)
+{
+    struct ixhdr *h;
+    struct stat st;
+
+    if (!mb->ixok)
+        return;
+    h = ix_hdr(&mb->ix);
+    if (stat_sub(mb->dir, "cur", &st) == -1) {
+        h->cur_ok = 0;
+        return;
+    }
+    h->cur_sec = st.st_mtim.tv_sec;
+    h->cur_nsec = st.st_mtim.tv_nsec;
+}
+
+static void
+mb_unlock(struct mbox *mb)
+{
+    if (mb->lockdepth == 0 || --mb->lockdepth > 0)
+        return;
+    if (mb->curdirty)
+        note_cur(mb);
+    close(mb->lock);
+    mb->lock = -1;
+    mb->fresh = mb->curdirty = 0;
+}
+
 int
-mbox_sync(struct mbox *mb, const struct mbox_events *ev)
+mbox_begin(struct mbox *mb)
+{
+    return mb_lock(mb);
+}
+
+void
+mbox_end(struct mbox *mb)
+{
+    mb_unlock(mb);
+}
+
+/* Map the index file as it is now: another session may have written it
+ * anew since.  0 or -1. */
+static int
+ensure_map(struct mbox *mb)
+{
+    int r;
+
+    if (mb->ix.map != NULL && !mb->ix.bad && !ix_stale(&mb->ix, mb->dir))
+        return 0;
+    ix_close(&mb->ix);
+    r = ix_open(&mb->ix, mb->dir);
+    if (r == -1)
+        return -1;
+    mb->ixok = r == 1;
+    mb->hint = 0;
+    return 0;
+}
+
+static void
+add_recent(struct mbox *mb, uint32_t uid)
+{
+    uint32_t i;
+
+    if (mb->nrec == mb->caprec) {
+        uint32_t nc = mb->caprec ? mb->caprec * 2 : 16;
+        uint32_t *p = realloc(mb->recent, nc * sizeof *p);
+        if (p == NULL)
+            return; /* \Recent is lost, not the message */
+        mb->recent = p;
+        mb->caprec = nc;
+    }
+    for (i = mb->nrec; i > 0 && mb->recent[i - 1] > uid; i--)
+        mb->recent[i] = mb->recent[i - 1];
+    mb->recent[i] = uid;
+    mb->nrec++;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static int
+is_recent(const struct mbox *mb, uint32_t uid)
+{
+    return mb->nrec > 0
+        && bsearch(&uid, mb->recent, mb->nrec, sizeof uid, u32_cmp) != NULL;
+}
+
+static void
+own_add(struct mbox *mb, uint32_t uid, uint64_t modseq)
+{
+    if (mb->nown == mb->capown) {
+        size_t nc = mb->capown ? mb->capown * 2 : 64;
+        struct ownchange *p = realloc(mb->own, nc * sizeof *p);
+        if (p == NULL)
+            return; /* reported back to the session: harmless */
+        mb->own = p;
+        mb->capown = nc;
+    }
+    mb->own[mb->nown].uid = uid;
+    mb->own[mb->nown].modseq = modseq;
+    mb->nown++;
+}
+
+static int
+own_cmp(const void *a, const void *b)
+{
+    const struct ownchange *x = a, *y = b;
+
+    if (x->uid != y->uid)
+        return x->uid < y->uid ? -1 : 1;
+    return x->modseq < y->modseq ? -1 : x->modseq > y->modseq;
+}
+
+/* Was the record's last change (uid, modseq) this session's own? */
+static int
+is_own(const struct mbox *mb, uint32_t uid, uint64_t modseq)
+{
+    struct ownchange k;
+
+    k.uid = uid;
+    k.modseq = modseq;
+    return mb->nown > 0
+        && bsearch(&k, mb->own, mb->nown, sizeof k, own_cmp) != NULL;
+}
+
+/* Under the lock: read new/ and cur/ whole, give UIDs to the files
+ * without one (those in new/ move to cur/ unless the session is
+ * read-only, and are its \Recent), and write the index anew from what
+ * was found, keeping what the old one knew of unchanged messages. */
+static int
+full_locked(struct mbox *mb)
 {
     struct scan s = { 0 };
     struct uidlist ul;
-    struct msg *nm = NULL;
-    uint32_t nn = 0, oldmax = mb->n ? mb->m[mb->n - 1].uid : 0;
-    size_t i, j;
-    int r, lock = -1, rc = -1;
+    struct ixent *ents = NULL;
     struct stat sn, sc;
-    char p[IMAP_MAILBOX_MAX * 2 + 16];
     struct timespec now;
-    int moved = 0;
-    size_t lost = 0;
+    struct ixhdr *h;
+    size_t i, ne = 0, lost = 0;
+    int moved = 0, rc = -1;
 
     memset(&ul, 0, sizeof ul);
-    /* Nothing changed when neither directory did since the last look:
-     * every delivery, move, flag change and expunge renames or removes
-     * a name in new/ or cur/.  A time stamp younger than TRUST_MARGIN_MS
-     * is not trusted (a change in the same tick would not show), so such
-     * a look is made again next time. */
+    if (ensure_map(mb) == -1)
+        return -1;
     clock_gettime(CLOCK_REALTIME, &now);
-    if (pathf(p, sizeof p, "%s/%s", mb->dir, "new") == -1 || stat(p, &sn) == -1
-        || pathf(p, sizeof p, "%s/%s", mb->dir, "cur") == -1
-        || stat(p, &sc) == -1)
+    if (stat_sub(mb->dir, "new", &sn) == -1
+        || stat_sub(mb->dir, "cur", &sc) == -1)
         goto out;
-    if (mb->trust && sn.st_mtim.tv_sec == mb->new_mtim.tv_sec
-        && sn.st_mtim.tv_nsec == mb->new_mtim.tv_nsec
-        && sc.st_mtim.tv_sec == mb->cur_mtim.tv_sec
-        && sc.st_mtim.tv_nsec == mb->cur_mtim.tv_nsec)
-        return 0;
-    mb->trust = 0;
     /* new/ before cur/: a file moving between them is seen at least once */
     if (scan_sub(mb->dir, "new", 1, &s) == -1
         || scan_sub(mb->dir, "cur", 0, &s) == -1)
         goto out;
-    r = ul_read(mb->dir, &ul);
-    if (r == -1 && errno != EINVAL)
+    if (ul_load(mb->dir, &ul) != 1 || assign(mb->dir, &s, &ul) == -1)
         goto out;
-    for (i = 0; i < s.n && r == 1; i++) {
-        s.e[i].uid = ul_find(&ul, s.e[i].name, s.e[i].keylen);
-        if (s.e[i].uid == 0 || s.e[i].innew)
-            break;
-    }
-    if (r != 1 || i < s.n) {
-        /* something to write: under the lock, read again, unless the
-         * list is the file already read, as long as it was (lines are
-         * only appended; a rewrite is a new file) */
-        lock = lock_dir(mb->dir);
-        if (lock == -1)
-            goto out;
-        if (r != 1 || !ul_same(mb->dir, &ul)) {
-            ul_free(&ul);
-            r = ul_load(mb->dir, &ul);
-        }
-        if (r != 1 || assign(mb->dir, &s, &ul) == -1)
-            goto out;
-        close(lock);
-        lock = -1;
-        moved = 1; /* the list, and likely the directories, changed */
-        for (i = 0; i < s.n; i++)
-            if (s.e[i].innew && s.e[i].uid != 0 && !mb->readonly) {
-                if (move_to_cur(mb->dir, &s.e[i]) == -1) {
-                    if (errno != ENOENT)
-                        goto out;
-                    s.e[i].innew = 3; /* moved by another session */
-                    lost++;
-                } else if (s.e[i].uid > oldmax) {
-                    s.e[i].innew = 2; /* ours: \Recent */
-                }
+    for (i = 0; i < s.n && !mb->readonly; i++)
+        if (s.e[i].innew && s.e[i].uid != 0) {
+            if (move_to_cur(mb->dir, &s.e[i]) == 0) {
+                add_recent(mb, s.e[i].uid);
+                moved = 1;
+            } else if (errno == ENOENT) {
+                s.e[i].innew = 3; /* moved by another program */
+                lost++;
+            } else {
+                goto out;
             }
-        if (lost > 0 && find_moved(mb->dir, &s) == -1)
-            goto out;
-    }
-    mb->uidvalidity = ul.validity;
-    /* the view: one entry a UID, in UID order */
+        }
+    if (lost > 0 && find_moved(mb->dir, &s) == -1)
+        goto out;
     if (sort_by_uid(&s) == -1)
         goto out;
-    nm = calloc(s.n + 1, sizeof *nm);
-    if (nm == NULL)
+    ents = calloc(s.n + 1, sizeof *ents);
+    if (ents == NULL)
         goto out;
     for (i = 0; i < s.n; i++) {
         struct ent *e = &s.e[i];
-        if (e->uid == 0 || (e->innew == 1 && !mb->readonly))
-            continue; /* not ours to show yet */
-        if (nn > 0 && nm[nn - 1].uid == e->uid) {
-            msg_free(&nm[nn - 1]); /* the cur/ one wins */
-            nn--;
+        struct ixent *x;
+        unsigned f;
+        uint32_t kw;
+        if (e->uid == 0)
+            continue;
+        if (ne > 0 && ents[ne - 1].uid == e->uid)
+            ne--; /* the file seen in new/, then in cur/: cur/ wins */
+        x = &ents[ne++];
+        x->uid = e->uid;
+        x->base = e->name;
+        if (e->innew) { /* read-only: still in new/ */
+            x->flags = IXF_INNEW;
+            x->kw = 0;
+            x->baselen = strlen(e->name);
+            continue;
         }
-        nm[nn].uid = e->uid;
-        if (e->innew == 1) { /* read-only: still in new/ */
-            nm[nn].name = e->name;
-            e->name = NULL;
-            nm[nn].baselen = strlen(nm[nn].name);
-            nm[nn].innew = 1;
-            nm[nn].flags = IMAPF_RECENT;
-        } else {
-            nm[nn].name = e->name;
-            e->name = NULL;
-            nm[nn].baselen = e->baselen;
-            parse_flags(nm[nn].name, nm[nn].baselen, &nm[nn].flags,
-                &nm[nn].kw);
-            if (e->innew == 2)
-                nm[nn].flags |= IMAPF_RECENT;
-        }
-        nm[nn].mtime = -1;
-        nm[nn].size = UINT64_MAX;
+        parse_flags(e->name, e->baselen, &f, &kw);
+        x->flags = f;
+        x->kw = kw;
+        x->baselen = e->baselen;
+        /* a name facteur would not write for these flags (no ":2,",
+         * letters in another order) is kept whole */
         {
-            const char *w = strstr(nm[nn].name, ",W=");
-            if (w != NULL && w < nm[nn].name + nm[nn].baselen)
-                nm[nn].size = strtoull(w + 3, NULL, 10);
+            char *mn = make_name(e->name, e->baselen, f, kw);
+            if (mn == NULL)
+                goto out;
+            if (strcmp(mn, e->name) != 0) {
+                x->flags |= IXF_WHOLE;
+                x->baselen = strlen(e->name);
+            }
+            free(mn);
         }
-        nn++;
     }
-    if (nn > MBOX_MESSAGES_MAX) {
+    if (ne > MBOX_MESSAGES_MAX) {
         errno = EFBIG;
         goto out;
     }
-    /* compare with the session's view */
-    {
-        uint32_t removed = 0;
-        for (i = 0, j = 0; i < mb->n; i++) {
-            struct msg *o = &mb->m[i];
-            while (j < nn && nm[j].uid < o->uid && nm[j].uid <= oldmax) {
-                /* a lower UID we never showed: not shown now either */
-                msg_free(&nm[j]);
-                memmove(&nm[j], &nm[j + 1], (nn - j - 1) * sizeof *nm);
-                nn--;
-            }
-            if (j < nn && nm[j].uid == o->uid) {
-                int changed = (nm[j].flags & ~IMAPF_RECENT)
-                    != (o->flags & ~IMAPF_RECENT) || nm[j].kw != o->kw;
-                nm[j].flags |= o->flags & IMAPF_RECENT;
-                if (nm[j].size == UINT64_MAX)
-                    nm[j].size = o->size;
-                nm[j].mtime = o->mtime;
-                if (changed && ev != NULL && ev->flags != NULL)
-                    ev->flags(ev->arg, (uint32_t)j + 1);
-                j++;
-            } else {
-                if (ev != NULL && ev->expunged != NULL)
-                    ev->expunged(ev->arg, (uint32_t)(i - removed + 1));
-                removed++;
-            }
-        }
+    if (ix_write(&mb->ix, mb->dir, ents, ne, &mb->ix, ul.validity, ul.next)
+        == -1)
+        goto out;
+    mb->ixok = 1;
+    mb->hint = 0;
+    h = ix_hdr(&mb->ix);
+    /* the times the records describe: new/ as it was before the look
+     * when that is old enough to trust (a delivery in the same clock
+     * tick would not show); cur/ as this session's moves left it */
+    if (older(&sn.st_mtim, &now)) {
+        h->new_sec = sn.st_mtim.tv_sec;
+        h->new_nsec = sn.st_mtim.tv_nsec;
+        h->new_ok = 1;
     }
-    for (i = 0; i < mb->n; i++)
-        msg_free(&mb->m[i]);
-    free(mb->m);
-    mb->m = nm;
-    mb->n = nn;
-    mb->cap = (uint32_t)s.n + 1;
-    nm = NULL;
-    mb->uidnext = ul.next;
-    if (mb->n > 0 && mb->m[mb->n - 1].uid >= mb->uidnext)
-        mb->uidnext = mb->m[mb->n - 1].uid + 1;
-    mb->nrecent = 0;
-    for (i = 0; i < mb->n; i++)
-        if (mb->m[i].flags & IMAPF_RECENT)
-            mb->nrecent++;
-    /* what the directories looked like before this scan, when this scan
-     * changed nothing in them and they are old enough to be trusted */
-    if (lock == -1 && !moved && older(&sn.st_mtim, &now)
-        && older(&sc.st_mtim, &now)) {
-        mb->new_mtim = sn.st_mtim;
-        mb->cur_mtim = sc.st_mtim;
-        mb->trust = 1;
+    if (moved) {
+        mb->curdirty = 1;
+        h->cur_ok = 1;
+    } else if (older(&sc.st_mtim, &now)) {
+        h->cur_sec = sc.st_mtim.tv_sec;
+        h->cur_nsec = sc.st_mtim.tv_nsec;
+        h->cur_ok = 1;
     }
+    mb->fresh = 1;
     rc = 0;
 out:
-    if (lock != -1)
-        close(lock);
-    if (nm != NULL) {
-        for (i = 0; i < nn; i++)
-            msg_free(&nm[i]);
-        free(nm);
-    }
+    free(ents);
     scan_free(&s);
     ul_free(&ul);
     return rc;
+}
+
+/* Under the lock, cur/ being as the index says: give UIDs to the files
+ * in new/, and (unless read-only) move them to cur/ as this session's
+ * \Recent.  A full look instead when the uidlist holds UIDs the index
+ * does not know, or the index is full. */
+static int
+newscan_locked(struct mbox *mb)
+{
+    struct scan s = { 0 };
+    struct str lines = { 0 };
+    struct ent **todo = NULL;
+    struct ixhdr *h = ix_hdr(&mb->ix);
+    struct timespec now;
+    struct stat sn;
+    uint32_t validity, next, c, k;
+    size_t i, nt = 0;
+    int rc = -1;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (stat_sub(mb->dir, "new", &sn) == -1
+        || scan_sub(mb->dir, "new", 1, &s) == -1)
+        goto out;
+    c = ix_count(&mb->ix);
+    if (h->ninnew > 0) /* given UIDs by a read-only session already */
+        for (k = 0; k < c; k++) {
+            const struct ixrec *r = ix_rec(&mb->ix, k);
+            if ((r->flags & (IXF_INNEW | IXF_GONE)) != IXF_INNEW)
+                continue;
+            for (i = 0; i < s.n; i++)
+                if (s.e[i].uid == 0 && s.e[i].keylen == r->baselen
+                    && memcmp(s.e[i].name, ix_base(&mb->ix, r), r->baselen)
+                        == 0)
+                    s.e[i].uid = r->uid;
+        }
+    todo = malloc((s.n + 1) * sizeof *todo);
+    if (todo == NULL)
+        goto out;
+    for (i = 0; i < s.n; i++)
+        if (s.e[i].uid == 0)
+            todo[nt++] = &s.e[i];
+    if (nt > 0) {
+        int r = ul_tail(mb->dir, &validity, &next);
+        if (r != 1 || validity != h->validity || next != h->uidnext) {
+            rc = full_locked(mb);
+            goto out;
+        }
+        /* in delivery order */
+        qsort(todo, nt, sizeof *todo, entp_cmp_key);
+        for (i = 0; i < nt; i++) {
+            if (next == UINT32_MAX) {
+                errno = EOVERFLOW;
+                goto out;
+            }
+            todo[i]->uid = next++;
+            str_printf(&lines, "%u %.*s\n", todo[i]->uid, (int)todo[i]->keylen,
+                todo[i]->name);
+        }
+        if (lines.err) {
+            errno = lines.err;
+            goto out;
+        }
+        if (ul_append(mb->dir, validity, next, lines.s, lines.len) == -1)
+            goto out;
+        for (i = 0; i < nt; i++) {
+            struct ixent x;
+            x.uid = todo[i]->uid;
+            x.flags = IXF_INNEW;
+            x.kw = 0;
+            x.base = todo[i]->name;
+            x.baselen = todo[i]->keylen;
+            if (ix_append(&mb->ix, &x) == -1) {
+                /* full (or torn): the uidlist has the UIDs; write anew */
+                rc = full_locked(mb);
+                goto out;
+            }
+        }
+    }
+    c = ix_count(&mb->ix);
+    for (k = 0; k < c && !mb->readonly && h->ninnew > 0; k++) {
+        struct ixrec *r = ix_rec(&mb->ix, k);
+        char from[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+        char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+        const char *b = ix_base(&mb->ix, r);
+        int n1, n2;
+        if ((r->flags & (IXF_INNEW | IXF_GONE)) != IXF_INNEW)
+            continue;
+        n1 = snprintf(from, sizeof from, "%s/new/%.*s", mb->dir,
+            (int)r->baselen, b);
+        n2 = snprintf(to, sizeof to, "%s/cur/%.*s:2,", mb->dir,
+            (int)r->baselen, b);
+        if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof from
+            || (size_t)n2 >= sizeof to)
+            continue;
+        if (rename(from, to) == -1)
+            continue; /* gone from new/: another program's; seen in cur/ */
+        __atomic_store_n(&r->flags, (uint16_t)(r->flags & ~IXF_INNEW),
+            __ATOMIC_RELAXED);
+        h->ninnew--;
+        ix_touch(&mb->ix, r);
+        add_recent(mb, r->uid);
+        mb->curdirty = 1;
+    }
+    /* new/ as it was before this look, when old enough to trust (the
+     * moves just made change it: the next look reads new/ once more) */
+    if (older(&sn.st_mtim, &now)) {
+        h->new_sec = sn.st_mtim.tv_sec;
+        h->new_nsec = sn.st_mtim.tv_nsec;
+        h->new_ok = 1;
+    } else {
+        h->new_ok = 0;
+    }
+    rc = 0;
+out:
+    free(todo);
+    str_free(&lines);
+    scan_free(&s);
+    return rc;
+}
+
+/* Under the lock: the index as the directories are (once per hold). */
+static int
+fresh_locked(struct mbox *mb)
+{
+    struct stat sn, sc;
+    struct ixhdr *h;
+    int r;
+
+    if (mb->fresh)
+        return 0;
+    if (ensure_map(mb) == -1 || stat_sub(mb->dir, "new", &sn) == -1
+        || stat_sub(mb->dir, "cur", &sc) == -1)
+        return -1;
+    h = mb->ixok ? ix_hdr(&mb->ix) : NULL;
+    if (h == NULL || !h->cur_ok
+        || !same_time(&sc.st_mtim, h->cur_sec, h->cur_nsec))
+        r = full_locked(mb);
+    else if (!h->new_ok || !same_time(&sn.st_mtim, h->new_sec, h->new_nsec)
+        || (!mb->readonly && h->ninnew > 0))
+        r = newscan_locked(mb);
+    else
+        r = 0;
+    if (r == 0)
+        mb->fresh = 1;
+    return r;
+}
+
+/* Does new/ hold no message file? */
+static int
+new_empty(const char *dir)
+{
+    char p[IMAP_MAILBOX_MAX * 2 + 16];
+    struct dirent *d;
+    DIR *dp;
+    int empty = 1;
+
+    if (pathf(p, sizeof p, "%s/%s", dir, "new") == -1
+        || (dp = opendir(p)) == NULL)
+        return 0;
+    while (empty && (d = readdir(dp)) != NULL)
+        if (d->d_name[0] != '.')
+            empty = 0;
+    closedir(dp);
+    return empty;
+}
+
+/* The index as the directories are: without the lock when nothing
+ * changed (two stats), under it otherwise. */
+static int
+refresh(struct mbox *mb)
+{
+    struct stat sn, sc;
+    struct timespec now;
+    int r;
+
+    if (ensure_map(mb) == -1)
+        return -1;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (stat_sub(mb->dir, "new", &sn) == -1
+        || stat_sub(mb->dir, "cur", &sc) == -1)
+        return -1;
+    if (mb->ixok) {
+        struct ixhdr *h = ix_hdr(&mb->ix);
+        if (h->cur_ok && same_time(&sc.st_mtim, h->cur_sec, h->cur_nsec)
+            && (mb->readonly || h->ninnew == 0)) {
+            if (h->new_ok && same_time(&sn.st_mtim, h->new_sec, h->new_nsec))
+                return 0;
+            /* an empty new/ too young to note: nothing to do either */
+            if (!older(&sn.st_mtim, &now) && new_empty(mb->dir))
+                return 0;
+        }
+    }
+    if (mb_lock(mb) == -1)
+        return -1;
+    r = fresh_locked(mb);
+    mb_unlock(mb);
+    return r;
+}
+
+/* How many of the view's messages are \Recent for this session. */
+static uint32_t
+count_recent(struct mbox *mb)
+{
+    uint32_t i, n = 0, c;
+
+    for (i = 0; i < mb->nrec; i++)
+        if (mbox_seq_of_uid(mb, mb->recent[i]) != 0)
+            n++;
+    if (mb->readonly && mb->ixok && ix_hdr(&mb->ix)->ninnew > 0) {
+        c = ix_count(&mb->ix);
+        for (i = 0; i < c; i++) {
+            const struct ixrec *r = ix_rec(&mb->ix, i);
+            if ((r->flags & (IXF_INNEW | IXF_GONE)) == IXF_INNEW
+                && !is_recent(mb, r->uid) && mbox_seq_of_uid(mb, r->uid))
+                n++;
+        }
+    }
+    return n;
+}
+
+static int
+view_push(struct mbox *mb, uint32_t uid)
+{
+    if (mb->n == mb->cap) {
+        uint32_t nc = mb->cap ? mb->cap + mb->cap / 2 : 256;
+        uint32_t *p;
+        if (mb->n >= MBOX_MESSAGES_MAX) {
+            errno = EFBIG;
+            return -1;
+        }
+        p = realloc(mb->uid, (size_t)nc * sizeof *p);
+        if (p == NULL)
+            return -1;
+        mb->uid = p;
+        mb->cap = nc;
+    }
+    mb->uid[mb->n++] = uid;
+    return 0;
+}
+
+/*
+ * Bring the view up to the index: messages gone from it (or
+ * tombstones) are reported expunged, records changed since the modseq
+ * the view saw are reported as flag changes (all of them when the index
+ * is of another lineage), records above the view's highest UID are
+ * added (a lower UID never shown is never shown: IMAP's UIDs only grow).
+ */
+static int
+update_view(struct mbox *mb, const struct mbox_events *ev)
+{
+    struct ix *ix = &mb->ix;
+    struct ixhdr *h;
+    uint32_t i, c, removed = 0, vmax, *chg = NULL, nchg = 0, capchg = 0;
+    uint64_t ms;
+    long k;
+    int all, rc = -1;
+
+    if (!mb->ixok) {
+        errno = EIO;
+        return -1;
+    }
+    h = ix_hdr(ix);
+    ms = __atomic_load_n(&h->modseq, __ATOMIC_ACQUIRE);
+    c = ix_count(ix);
+    all = h->epoch != mb->seen_epoch;
+    if (!all && !ix->anon && !mb->seen_anon && mb->seen_dev == ix->dev
+        && mb->seen_ino == ix->ino && ms == mb->seen_modseq
+        && c == mb->seen_count) {
+        mb->nown = 0;
+        return 0;
+    }
+    if (mb->nown > 1)
+        qsort(mb->own, mb->nown, sizeof *mb->own, own_cmp);
+    vmax = mb->n ? mb->uid[mb->n - 1] : 0;
+    for (i = 0; i < mb->n; i++) {
+        const struct ixrec *r;
+        uint16_t fl;
+        k = ix_find(ix, mb->uid[i], &mb->hint);
+        r = k >= 0 ? ix_rec(ix, (uint32_t)k) : NULL;
+        fl = r ? __atomic_load_n(&r->flags, __ATOMIC_RELAXED) : 0;
+        if (r == NULL || (fl & IXF_GONE)) {
+            if (ev != NULL && ev->expunged != NULL)
+                ev->expunged(ev->arg, i - removed + 1);
+            removed++;
+            continue;
+        }
+        mb->uid[i - removed] = mb->uid[i];
+        if (ev != NULL && ev->flags != NULL
+            && (all || r->modseq > mb->seen_modseq)
+            && !is_own(mb, r->uid, r->modseq)) {
+            if (nchg == capchg) {
+                uint32_t nc = capchg ? capchg * 2 : 64;
+                uint32_t *p = realloc(chg, nc * sizeof *p);
+                if (p == NULL)
+                    continue; /* the update is lost, not the session */
+                chg = p;
+                capchg = nc;
+            }
+            chg[nchg++] = r->uid;
+        }
+    }
+    mb->n -= removed;
+    /* the records above the view: the first with a UID over vmax */
+    {
+        uint32_t lo = 0, hi = c;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (ix_rec(ix, mid)->uid <= vmax)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (i = lo; i < c; i++) {
+            const struct ixrec *r = ix_rec(ix, i);
+            uint16_t fl = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+            if ((fl & IXF_GONE) || ((fl & IXF_INNEW) && !mb->readonly))
+                continue;
+            if (view_push(mb, r->uid) == -1)
+                goto out;
+        }
+    }
+    for (i = 0; i < nchg; i++) {
+        uint32_t seq = mbox_seq_of_uid(mb, chg[i]);
+        if (seq != 0)
+            ev->flags(ev->arg, seq);
+    }
+    mb->uidvalidity = h->validity;
+    mb->uidnext = h->uidnext;
+    if (mb->n > 0 && mb->uid[mb->n - 1] >= mb->uidnext)
+        mb->uidnext = mb->uid[mb->n - 1] + 1;
+    mb->nrecent = count_recent(mb);
+    mb->seen_modseq = ms;
+    mb->seen_epoch = h->epoch;
+    mb->seen_dev = ix->dev;
+    mb->seen_ino = ix->ino;
+    mb->seen_anon = ix->anon;
+    mb->seen_count = c;
+    mb->nown = 0;
+    rc = 0;
+out:
+    free(chg);
+    return rc;
+}
+
+int
+mbox_sync(struct mbox *mb, const struct mbox_events *ev)
+{
+    if (refresh(mb) == -1)
+        return -1;
+    return update_view(mb, ev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1240,214 +1778,6 @@ out:
     return r;
 }
 
-/* ------------------------------------------------------------------ */
-
-int
-mbox_open(struct mbox *mb, const char *dir, const char *name, int readonly)
-{
-    char p[IMAP_MAILBOX_MAX * 2 + 32];
-    struct stat st;
-
-    memset(mb, 0, sizeof *mb);
-    if (snprintf(mb->dir, sizeof mb->dir, "%s", dir) >= (int)sizeof mb->dir
-        || snprintf(mb->name, sizeof mb->name, "%s", name)
-            >= (int)sizeof mb->name) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    if (pathf(p, sizeof p, "%s/%s", dir, "cur") == -1)
-        return -1;
-    if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
-        errno = ENOENT;
-        return -1;
-    }
-    mb->readonly = readonly;
-    kw_load(mb);
-    return mbox_sync(mb, NULL);
-}
-
-void
-mbox_close(struct mbox *mb)
-{
-    uint32_t i;
-
-    for (i = 0; i < mb->n; i++)
-        msg_free(&mb->m[i]);
-    free(mb->m);
-    memset(mb, 0, sizeof *mb);
-}
-
-uint32_t
-mbox_seq_of_uid(const struct mbox *mb, uint32_t uid)
-{
-    uint32_t lo = 0, hi = mb->n;
-
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (mb->m[mid].uid == uid)
-            return mid + 1;
-        if (mb->m[mid].uid < uid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
-
-struct nameidx {
-    const char *base;
-    size_t len;
-    uint32_t i;
-};
-
-static int
-nameidx_cmp(const void *a, const void *b)
-{
-    const struct nameidx *x = a, *y = b;
-    size_t l = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->base, y->base, l);
-
-    if (c)
-        return c;
-    return x->len < y->len ? -1 : x->len > y->len;
-}
-
-/*
- * When a file is not where this session last saw it, another session
- * renamed it (flags) or removed it.  One look at cur/ puts every
- * message's current name in the view (when one moved, others likely did
- * too: one directory read for all of them, not one each), and marks the
- * messages whose files are gone.  0, or -1 with errno (ENOENT: m's file
- * is gone).
- */
-static int
-relocate(struct mbox *mb, struct msg *m)
-{
-    char path[IMAP_MAILBOX_MAX * 2 + 32];
-    struct nameidx *ix;
-    unsigned char *seen;
-    struct dirent *d;
-    uint32_t i;
-    DIR *dp;
-
-    if (m->gone) {
-        errno = ENOENT;
-        return -1;
-    }
-    if (pathf(path, sizeof path, "%s/%s", mb->dir, "cur") == -1)
-        return -1;
-    ix = malloc((mb->n + 1) * sizeof *ix);
-    seen = calloc(mb->n + 1, 1);
-    if (ix == NULL || seen == NULL) {
-        free(ix);
-        free(seen);
-        return -1;
-    }
-    for (i = 0; i < mb->n; i++) {
-        ix[i].base = mb->m[i].name;
-        ix[i].len = mb->m[i].baselen;
-        ix[i].i = i;
-    }
-    if (mb->n > 1)
-        qsort(ix, mb->n, sizeof *ix, nameidx_cmp);
-    dp = opendir(path);
-    if (dp == NULL) {
-        free(ix);
-        free(seen);
-        return -1;
-    }
-    while ((d = readdir(dp)) != NULL) {
-        struct nameidx k, *hit;
-        const char *colon = strchr(d->d_name, ':');
-        k.base = d->d_name;
-        k.len = colon ? (size_t)(colon - d->d_name) : strlen(d->d_name);
-        hit = mb->n ? bsearch(&k, ix, mb->n, sizeof *ix, nameidx_cmp) : NULL;
-        if (hit == NULL)
-            continue;
-        seen[hit->i] = 1;
-        if (strcmp(mb->m[hit->i].name, d->d_name) != 0) {
-            char *nn = strdup(d->d_name);
-            if (nn == NULL)
-                continue; /* stays stale: found again next time */
-            free(mb->m[hit->i].name);
-            mb->m[hit->i].name = nn;
-            /* ix[] points into the old names: keep it valid */
-            hit->base = nn;
-        }
-    }
-    closedir(dp);
-    for (i = 0; i < mb->n; i++)
-        if (!seen[i] && !mb->m[i].innew)
-            mb->m[i].gone = 1;
-    free(ix);
-    free(seen);
-    if (m->gone) {
-        errno = ENOENT;
-        return -1;
-    }
-    return 0;
-}
-
-static void remember_size(struct mbox *mb, struct msg *m);
-
-char *
-mbox_read(struct mbox *mb, struct msg *m, size_t *len)
-{
-    char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
-    struct stat st;
-    char *p;
-
-    if (mbox_path(mb, m, path, sizeof path) == -1)
-        return NULL;
-    p = read_file_st(path, STR_MAX, len, &st);
-    if (p == NULL && errno == ENOENT && relocate(mb, m) == 0
-        && mbox_path(mb, m, path, sizeof path) == 0)
-        p = read_file_st(path, STR_MAX, len, &st);
-    if (p != NULL && m->mtime == -1)
-        m->mtime = st.st_mtime;
-    if (p != NULL && m->size == UINT64_MAX) {
-        m->size = crlf_size(p, *len);
-        remember_size(mb, m);
-    }
-    return p;
-}
-
-/* Keep a size just counted in the file's name (",W=<size>" at the end
- * of its base: Dovecot's convention), so that no session reads the file
- * for it again.  Not in a read-only session; a failure costs nothing but
- * a later count. */
-static void
-remember_size(struct mbox *mb, struct msg *m)
-{
-    char from[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
-    char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 64];
-    char base[MBOX_NAME_MAX + 32];
-    char *nn;
-    int n;
-    size_t i;
-
-    if (mb->readonly || m->innew || m->size == UINT64_MAX)
-        return;
-    for (i = 0; i + 3 <= m->baselen; i++)
-        if (memcmp(m->name + i, ",W=", 3) == 0)
-            return;
-    n = snprintf(base, sizeof base, "%.*s,W=%llu", (int)m->baselen, m->name,
-        (unsigned long long)m->size);
-    if (n < 0 || (size_t)n >= sizeof base || n > MBOX_NAME_MAX - 40)
-        return;
-    nn = make_name(base, (size_t)n, m->flags, m->kw);
-    if (nn == NULL)
-        return;
-    if (mbox_path(mb, m, from, sizeof from) == 0
-        && pathf(to, sizeof to, "%s/cur/%s", mb->dir, nn) == 0
-        && rename(from, to) == 0) {
-        free(m->name);
-        m->name = nn;
-        m->baselen = (size_t)n;
-        return;
-    }
-    free(nn);
-}
 
 /* The header of the file at path: its bytes up to and with the empty
  * line that ends it (or the whole file when it has none), read in
@@ -1514,95 +1844,289 @@ done:
     return p;
 }
 
+/* ------------------------------------------------------------------ */
+
+int
+mbox_open(struct mbox *mb, const char *dir, const char *name, int readonly)
+{
+    struct stat st;
+
+    memset(mb, 0, sizeof *mb);
+    mb->lock = -1;
+    mb->ix.fd = -1;
+    if (snprintf(mb->dir, sizeof mb->dir, "%s", dir) >= (int)sizeof mb->dir
+        || snprintf(mb->name, sizeof mb->name, "%s", name)
+            >= (int)sizeof mb->name) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (stat_sub(dir, "cur", &st) == -1 || !S_ISDIR(st.st_mode)) {
+        errno = ENOENT;
+        return -1;
+    }
+    mb->readonly = readonly;
+    kw_load(mb);
+    if (mbox_sync(mb, NULL) == -1) {
+        int e = errno;
+        mbox_close(mb);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+void
+mbox_close(struct mbox *mb)
+{
+    while (mb->lockdepth > 0)
+        mb_unlock(mb);
+    ix_close(&mb->ix);
+    free(mb->uid);
+    free(mb->recent);
+    free(mb->own);
+    memset(mb, 0, sizeof *mb);
+    mb->lock = -1;
+    mb->ix.fd = -1;
+}
+
+uint32_t
+mbox_seq_of_uid(const struct mbox *mb, uint32_t uid)
+{
+    uint32_t lo = 0, hi = mb->n;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (mb->uid[mid] == uid)
+            return mid + 1;
+        if (mb->uid[mid] < uid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* The record of uid in the index, or NULL (expunged and forgotten). */
+static struct ixrec *
+rec_of(struct mbox *mb, uint32_t uid)
+{
+    long k;
+
+    if (!mb->ixok)
+        return NULL;
+    k = ix_find(&mb->ix, uid, &mb->hint);
+    return k >= 0 ? ix_rec(&mb->ix, (uint32_t)k) : NULL;
+}
+
+struct msg
+mbox_msg(struct mbox *mb, uint32_t seq)
+{
+    struct msg m;
+    const struct ixrec *r;
+
+    memset(&m, 0, sizeof m);
+    if (seq == 0 || seq > mb->n)
+        return m;
+    m.seq = seq;
+    m.uid = mb->uid[seq - 1];
+    r = rec_of(mb, m.uid);
+    if (r != NULL) {
+        uint16_t fl = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+        m.flags = fl & IXF_SYS;
+        m.kw = __atomic_load_n(&r->kw, __ATOMIC_RELAXED);
+        if ((fl & IXF_INNEW) && mb->readonly)
+            m.flags |= IMAPF_RECENT;
+    }
+    if (is_recent(mb, m.uid))
+        m.flags |= IMAPF_RECENT;
+    return m;
+}
+
+/* The flag letters of a name in cur/ (":2," not included) into out. */
+static void
+letters(unsigned flags, uint32_t kw, char *out)
+{
+    size_t n = 0;
+    unsigned i;
+
+    for (i = 0; i < 5; i++)
+        if (flags & sysflags[i])
+            out[n++] = sysletters[i];
+    for (i = 0; i < IMAP_KEYWORDS_MAX; i++)
+        if (kw & (1u << i))
+            out[n++] = (char)('a' + i);
+    out[n] = 0;
+}
+
+static int
+rec_path(struct mbox *mb, const struct ixrec *r, char *out, size_t len)
+{
+    const char *b = ix_base(&mb->ix, r);
+    uint16_t fl = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    char l[8 + IMAP_KEYWORDS_MAX];
+    int n;
+
+    if (fl & IXF_INNEW)
+        n = snprintf(out, len, "%s/new/%.*s", mb->dir, (int)r->baselen, b);
+    else if (fl & IXF_WHOLE)
+        n = snprintf(out, len, "%s/cur/%.*s", mb->dir, (int)r->baselen, b);
+    else {
+        letters(fl & IXF_SYS, __atomic_load_n(&r->kw, __ATOMIC_RELAXED), l);
+        n = snprintf(out, len, "%s/cur/%.*s:2,%s", mb->dir, (int)r->baselen,
+            b, l);
+    }
+    if (n < 0 || (size_t)n >= len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+int
+mbox_path(struct mbox *mb, const struct msg *m, char *out, size_t len)
+{
+    const struct ixrec *r = rec_of(mb, m->uid);
+
+    if (r == NULL || (r->flags & IXF_GONE)) {
+        errno = ENOENT;
+        return -1;
+    }
+    return rec_path(mb, r, out, len);
+}
+
+/* A file not where the index says: another program renamed or removed
+ * it.  A full look puts the index right.  0 or -1. */
+static int
+look_again(struct mbox *mb)
+{
+    int r;
+
+    if (mb_lock(mb) == -1)
+        return -1;
+    r = full_locked(mb);
+    mb_unlock(mb);
+    return r;
+}
+
+/* Keep what was learnt of a message's file in the index, for every
+ * session: the values are the file's, whoever stores them. */
+static void
+learn(struct mbox *mb, uint32_t uid, int64_t mtime, uint64_t size)
+{
+    struct ixrec *r = rec_of(mb, uid);
+
+    if (r == NULL)
+        return;
+    if (mtime != -1)
+        __atomic_store_n(&r->mtime, mtime, __ATOMIC_RELAXED);
+    if (size != UINT64_MAX)
+        __atomic_store_n(&r->size, size, __ATOMIC_RELAXED);
+}
+
 char *
-mbox_read_header(struct mbox *mb, struct msg *m, size_t *len)
+mbox_read(struct mbox *mb, const struct msg *m, size_t *len)
 {
     char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    struct stat st;
     char *p;
 
     if (mbox_path(mb, m, path, sizeof path) == -1)
         return NULL;
-    p = read_header(path, len, &m->mtime);
-    if (p == NULL && errno == ENOENT && relocate(mb, m) == 0
+    p = read_file_st(path, STR_MAX, len, &st);
+    if (p == NULL && errno == ENOENT && look_again(mb) == 0
         && mbox_path(mb, m, path, sizeof path) == 0)
-        p = read_header(path, len, &m->mtime);
+        p = read_file_st(path, STR_MAX, len, &st);
+    if (p != NULL)
+        learn(mb, m->uid, st.st_mtime, crlf_size(p, *len));
+    return p;
+}
+
+char *
+mbox_read_header(struct mbox *mb, const struct msg *m, size_t *len)
+{
+    char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    int64_t mt = -1;
+    char *p;
+
+    if (mbox_path(mb, m, path, sizeof path) == -1)
+        return NULL;
+    p = read_header(path, len, &mt);
+    if (p == NULL && errno == ENOENT && look_again(mb) == 0
+        && mbox_path(mb, m, path, sizeof path) == 0)
+        p = read_header(path, len, &mt);
     if (p == NULL && errno == EFBIG)
         return mbox_read(mb, m, len);
+    if (p != NULL)
+        learn(mb, m->uid, mt, UINT64_MAX);
     return p;
 }
 
 int
-mbox_size(struct mbox *mb, struct msg *m, uint64_t *size)
+mbox_size(struct mbox *mb, const struct msg *m, uint64_t *size)
 {
     char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    const struct ixrec *r = rec_of(mb, m->uid);
+    uint64_t s;
 
-    if (m->size == UINT64_MAX) {
-        if (mbox_path(mb, m, path, sizeof path) == -1)
-            return -1;
-        if (file_crlf_size(path, &m->size) == -1) {
-            if (errno != ENOENT || relocate(mb, m) == -1
-                || mbox_path(mb, m, path, sizeof path) == -1
-                || file_crlf_size(path, &m->size) == -1)
-                return -1;
-        }
-        remember_size(mb, m);
+    if (r != NULL
+        && (s = __atomic_load_n(&r->size, __ATOMIC_RELAXED)) != UINT64_MAX) {
+        *size = s;
+        return 0;
     }
-    *size = m->size;
+    if (mbox_path(mb, m, path, sizeof path) == -1)
+        return -1;
+    if (file_crlf_size(path, &s) == -1) {
+        if (errno != ENOENT || look_again(mb) == -1
+            || mbox_path(mb, m, path, sizeof path) == -1
+            || file_crlf_size(path, &s) == -1)
+            return -1;
+    }
+    learn(mb, m->uid, -1, s);
+    *size = s;
     return 0;
 }
 
 int
-mbox_mtime(struct mbox *mb, struct msg *m, int64_t *t)
+mbox_mtime(struct mbox *mb, const struct msg *m, int64_t *t)
 {
     char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    const struct ixrec *r = rec_of(mb, m->uid);
     struct stat st;
+    int64_t v;
 
-    if (m->mtime == -1) {
-        if (mbox_path(mb, m, path, sizeof path) == -1)
-            return -1;
-        if (stat(path, &st) == -1) {
-            if (errno != ENOENT || relocate(mb, m) == -1
-                || mbox_path(mb, m, path, sizeof path) == -1
-                || stat(path, &st) == -1)
-                return -1;
-        }
-        m->mtime = st.st_mtime;
+    if (r != NULL && (v = __atomic_load_n(&r->mtime, __ATOMIC_RELAXED)) != -1) {
+        *t = v;
+        return 0;
     }
-    *t = m->mtime;
+    if (mbox_path(mb, m, path, sizeof path) == -1)
+        return -1;
+    if (stat(path, &st) == -1) {
+        if (errno != ENOENT || look_again(mb) == -1
+            || mbox_path(mb, m, path, sizeof path) == -1
+            || stat(path, &st) == -1)
+            return -1;
+    }
+    learn(mb, m->uid, st.st_mtime, UINT64_MAX);
+    *t = st.st_mtime;
     return 0;
 }
 
-/* The flags mode (0 set, 1 add, -1 remove) makes of m's. */
+/* The flags mode (0 set, 1 add, -1 remove) makes of cur and curkw. */
 static void
-apply(const struct msg *m, int mode, unsigned flags, uint32_t kw,
+apply(unsigned cur, uint32_t curkw, int mode, unsigned flags, uint32_t kw,
     unsigned *nf, uint32_t *nk)
 {
-    *nf = m->flags & ~IMAPF_RECENT;
-    *nk = m->kw;
-    flags &= ~IMAPF_RECENT;
+    flags &= IXF_SYS;
     if (mode > 0) {
-        *nf |= flags;
-        *nk |= kw;
+        *nf = cur | flags;
+        *nk = curkw | kw;
     } else if (mode < 0) {
-        *nf &= ~flags;
-        *nk &= ~kw;
+        *nf = cur & ~flags;
+        *nk = curkw & ~kw;
     } else {
         *nf = flags;
         *nk = kw;
     }
-}
-
-/* After relocate(): the flags the file's name holds now (another
- * session's change), keeping this session's \Recent. */
-static void
-reread_flags(struct msg *m)
-{
-    unsigned f;
-    uint32_t k;
-
-    parse_flags(m->name, m->baselen, &f, &k);
-    m->flags = (m->flags & IMAPF_RECENT) | f;
-    m->kw = k;
 }
 
 int
@@ -1610,127 +2134,258 @@ mbox_setflags(struct mbox *mb, struct msg *m, int mode, unsigned flags,
     uint32_t kw)
 {
     char from[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
-    char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
-    unsigned nf;
-    uint32_t nk;
-    int tries;
+    char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 64];
+    char l[8 + IMAP_KEYWORDS_MAX];
+    int tries, rc = -1;
 
-    if (m->innew) {
-        errno = EROFS; /* only read-only sessions see files in new/ */
+    if (mb->readonly) {
+        errno = EROFS;
         return -1;
     }
-    /* Another session may have renamed the file since this one looked:
-     * then the change is made again on the flags it has now, so that
-     * neither session's change is lost. */
-    for (tries = 0; tries < 3; tries++) {
-        char *nn;
-        apply(m, mode, flags, kw, &nf, &nk);
-        if ((m->flags & ~IMAPF_RECENT) == nf && m->kw == nk)
-            return 0;
-        nn = make_name(m->name, m->baselen, nf, nk);
-        if (nn == NULL)
-            return -1;
-        if (mbox_path(mb, m, from, sizeof from) == -1
-            || pathf(to, sizeof to, "%s/cur/%s", mb->dir, nn) == -1) {
-            free(nn);
-            return -1;
+    if (mb_lock(mb) == -1)
+        return -1;
+    if (fresh_locked(mb) == -1)
+        goto out;
+    /* the change is applied to the flags the index has now, which hold
+     * every other session's change (made under this lock) */
+    for (tries = 0; tries < 2; tries++) {
+        struct ixrec *r = rec_of(mb, m->uid);
+        const char *b;
+        unsigned nf;
+        uint32_t nk;
+        size_t bl;
+        int n;
+        if (r == NULL || (r->flags & IXF_GONE)) {
+            errno = ENOENT;
+            goto out;
         }
+        if (r->flags & IXF_INNEW) {
+            errno = EROFS; /* still in new/: it could not be moved */
+            goto out;
+        }
+        apply(r->flags & IXF_SYS, r->kw, mode, flags, kw, &nf, &nk);
+        if ((r->flags & IXF_SYS) == nf && r->kw == nk) {
+            rc = 0;
+            break;
+        }
+        /* a name kept whole loses what followed its first ':' */
+        b = ix_base(&mb->ix, r);
+        bl = r->baselen;
+        if (r->flags & IXF_WHOLE) {
+            const char *colon = memchr(b, ':', bl);
+            if (colon != NULL)
+                bl = (size_t)(colon - b);
+        }
+        letters(nf, nk, l);
+        n = snprintf(to, sizeof to, "%s/cur/%.*s:2,%s", mb->dir, (int)bl, b, l);
+        if (n < 0 || (size_t)n >= sizeof to
+            || rec_path(mb, r, from, sizeof from) == -1)
+            goto out;
         if (rename(from, to) == 0) {
-            free(m->name);
-            m->name = nn;
-            m->flags = (m->flags & IMAPF_RECENT) | nf;
-            m->kw = nk;
-            return 0;
+            __atomic_store_n(&r->kw, nk, __ATOMIC_RELAXED);
+            __atomic_store_n(&r->flags,
+                (uint16_t)((r->flags & ~(IXF_SYS | IXF_WHOLE)) | nf),
+                __ATOMIC_RELAXED);
+            r->baselen = (uint16_t)bl;
+            ix_touch(&mb->ix, r);
+            own_add(mb, r->uid, r->modseq);
+            mb->curdirty = 1;
+            rc = 0;
+            break;
         }
-        free(nn);
-        if (errno != ENOENT || relocate(mb, m) == -1)
-            return -1;
-        reread_flags(m);
+        if (errno != ENOENT || tries > 0 || full_locked(mb) == -1)
+            goto out; /* else: renamed by another program: look again */
     }
-    errno = EAGAIN;
-    return -1;
+out:
+    if (rc == 0) {
+        const struct ixrec *r = rec_of(mb, m->uid);
+        if (r != NULL) {
+            m->flags = (m->flags & IMAPF_RECENT) | (r->flags & IXF_SYS);
+            m->kw = r->kw;
+        }
+    }
+    mb_unlock(mb);
+    return rc;
+}
+
+/* Under the lock: a record is a tombstone now. */
+static void
+bury(struct mbox *mb, struct ixrec *r)
+{
+    __atomic_store_n(&r->flags, (uint16_t)(r->flags | IXF_GONE),
+        __ATOMIC_RELAXED);
+    ix_hdr(&mb->ix)->ngone++;
+    ix_touch(&mb->ix, r);
+    own_add(mb, r->uid, r->modseq);
+}
+
+/* Under the lock: write the index anew without its tombstones, and the
+ * uidlist without the lines of files long gone, when they are many. */
+static void
+compact(struct mbox *mb)
+{
+    struct ixhdr *h = ix_hdr(&mb->ix);
+    uint32_t c = ix_count(&mb->ix), i, n = 0;
+    struct ixent *e;
+    struct uidlist ul;
+
+    if (h->ngone > COMPACT_SLACK && h->ngone > c / 4
+        && (e = calloc(c + 1, sizeof *e)) != NULL) {
+        uint64_t nok = h->new_ok, cok = h->cur_ok;
+        int64_t ns = h->new_sec, nn = h->new_nsec, cs = h->cur_sec,
+                cn = h->cur_nsec;
+        for (i = 0; i < c; i++) {
+            const struct ixrec *r = ix_rec(&mb->ix, i);
+            if (r->flags & IXF_GONE)
+                continue;
+            e[n].uid = r->uid;
+            e[n].flags = r->flags;
+            e[n].kw = r->kw;
+            e[n].base = ix_base(&mb->ix, r);
+            e[n].baselen = r->baselen;
+            n++;
+        }
+        if (ix_write(&mb->ix, mb->dir, e, n, &mb->ix, h->validity, h->uidnext)
+            == 0) {
+            h = ix_hdr(&mb->ix);
+            h->new_ok = (uint32_t)nok;
+            h->new_sec = ns;
+            h->new_nsec = nn;
+            h->cur_ok = (uint32_t)cok;
+            h->cur_sec = cs;
+            h->cur_nsec = cn;
+            mb->hint = 0;
+        } else {
+            mb->ixok = 0; /* the next look is a full one */
+        }
+        free(e);
+    }
+    if (!mb->ixok || ul_read(mb->dir, &ul) != 1)
+        return;
+    if (ul.n > (size_t)ix_count(&mb->ix) * 2 + COMPACT_SLACK) {
+        struct str lines = { 0 };
+        c = ix_count(&mb->ix);
+        for (i = 0; i < c; i++) {
+            const struct ixrec *r = ix_rec(&mb->ix, i);
+            const char *b = ix_base(&mb->ix, r);
+            size_t bl;
+            if (r->flags & IXF_GONE)
+                continue;
+            /* the uidlist's key of the file */
+            {
+                char nm[MBOX_NAME_MAX + 1];
+                size_t whole;
+                snprintf(nm, sizeof nm, "%.*s", (int)r->baselen, b);
+                bl = (r->flags & IXF_INNEW) ? strlen(nm) : ukey(nm, &whole);
+            }
+            str_printf(&lines, "%u %.*s\n", r->uid, (int)bl, b);
+        }
+        if (!lines.err)
+            (void)ul_rewrite(mb->dir, ul.validity, ul.next,
+                lines.s ? lines.s : "", lines.len);
+        str_free(&lines);
+    }
+    ul_free(&ul);
+}
+
+/* Expunge the view's messages that are \Deleted and in uids (when not
+ * NULL), or, with list, those whose UIDs list[0..nlist) holds. */
+static int
+expunge_some(struct mbox *mb, const struct seqset *uids, const uint32_t *list,
+    size_t nlist, const struct mbox_events *ev)
+{
+    char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+    uint32_t i, removed = 0;
+    size_t li = 0;
+    int rc = 0, any = 0;
+
+    if (mb->readonly)
+        return 0;
+    if (mb_lock(mb) == -1)
+        return -1;
+    if (fresh_locked(mb) == -1) {
+        mb_unlock(mb);
+        return -1;
+    }
+    for (i = 0; i < mb->n; i++) {
+        uint32_t u = mb->uid[i];
+        struct ixrec *r = rec_of(mb, u);
+        int want;
+        if (list != NULL) {
+            while (li < nlist && list[li] < u)
+                li++;
+            want = li < nlist && list[li] == u;
+        } else {
+            want = r != NULL && (r->flags & IMAPF_DELETED)
+                && (uids == NULL || seqset_has(uids, u));
+        }
+        if (rc == 0 && want && r != NULL && !(r->flags & IXF_GONE)) {
+            if (rec_path(mb, r, path, sizeof path) == -1) {
+                rc = -1;
+                goto keep;
+            }
+            if (unlink(path) == -1) {
+                if (errno != ENOENT) {
+                    rc = -1;
+                    goto keep;
+                }
+                /* renamed by another program: look again */
+                if (full_locked(mb) == -1) {
+                    rc = -1;
+                    goto keep;
+                }
+                r = rec_of(mb, u);
+                if (r != NULL && !(r->flags & IXF_GONE) && list == NULL
+                    && !(r->flags & IMAPF_DELETED)) {
+                    /* no longer \Deleted: it stays */
+                    if (ev != NULL && ev->flags != NULL)
+                        ev->flags(ev->arg, i - removed + 1);
+                    goto keep;
+                }
+                if (r != NULL && !(r->flags & IXF_GONE)
+                    && (rec_path(mb, r, path, sizeof path) == -1
+                        || (unlink(path) == -1 && errno != ENOENT))) {
+                    rc = -1;
+                    goto keep;
+                }
+            }
+            if (r != NULL && !(r->flags & IXF_GONE))
+                bury(mb, r);
+            if (ev != NULL && ev->expunged != NULL)
+                ev->expunged(ev->arg, i - removed + 1);
+            removed++;
+            any = 1;
+            continue;
+        }
+    keep:
+        mb->uid[i - removed] = u;
+    }
+    mb->n -= removed;
+    mb->nrecent = count_recent(mb);
+    if (any) {
+        mb->curdirty = 1;
+        if (sync_dir(mb->dir, "cur") == -1)
+            rc = -1;
+        compact(mb);
+    }
+    mb_unlock(mb);
+    return rc;
 }
 
 int
 mbox_expunge(struct mbox *mb, const struct seqset *uids,
     const struct mbox_events *ev)
 {
-    char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
-    uint32_t i = 0, any = 0;
-    struct uidlist ul;
-    int lock;
-
-    if (mb->readonly)
-        return 0;
-    while (i < mb->n) {
-        struct msg *m = &mb->m[i];
-        if ((m->flags & IMAPF_DELETED)
-            && (uids == NULL || seqset_has(uids, m->uid))) {
-            if (mbox_path(mb, m, path, sizeof path) == -1)
-                return -1;
-            if (unlink(path) == -1) {
-                if (errno != ENOENT)
-                    return -1;
-                /* renamed by another session, or expunged by it */
-                if (relocate(mb, m) == 0) {
-                    reread_flags(m);
-                    if (!(m->flags & IMAPF_DELETED)) {
-                        /* no longer \Deleted: it stays */
-                        if (ev != NULL && ev->flags != NULL)
-                            ev->flags(ev->arg, i + 1);
-                        i++;
-                        continue;
-                    }
-                    if (mbox_path(mb, m, path, sizeof path) == -1
-                        || (unlink(path) == -1 && errno != ENOENT))
-                        return -1;
-                }
-            }
-            if (ev != NULL && ev->expunged != NULL)
-                ev->expunged(ev->arg, i + 1);
-            if (m->flags & IMAPF_RECENT)
-                mb->nrecent--;
-            msg_free(m);
-            memmove(m, m + 1, (mb->n - i - 1) * sizeof *m);
-            mb->n--;
-            any++;
-            continue;
-        }
-        i++;
-    }
-    if (any == 0)
-        return 0;
-    if (sync_dir(mb->dir, "cur") == -1)
-        return -1;
-    /* compact the list when it has many lines of removed files */
-    if (ul_read(mb->dir, &ul) == 1) {
-        if (ul.n > (size_t)mb->n * 2 + COMPACT_SLACK
-            && (lock = lock_dir(mb->dir)) != -1) {
-            struct str lines = { 0 };
-            struct scan s = { 0 };
-            ul_free(&ul);
-            if (ul_read(mb->dir, &ul) == 1
-                && scan_sub(mb->dir, "new", 1, &s) == 0
-                && scan_sub(mb->dir, "cur", 0, &s) == 0) {
-                size_t k;
-                for (k = 0; k < s.n; k++) {
-                    uint32_t u = ul_find(&ul, s.e[k].name, s.e[k].keylen);
-                    if (u != 0)
-                        str_printf(&lines, "%u %.*s\n", u,
-                            (int)s.e[k].keylen, s.e[k].name);
-                }
-                if (!lines.err)
-                    (void)ul_rewrite(mb->dir, ul.validity, ul.next,
-                        lines.s ? lines.s : "", lines.len);
-            }
-            scan_free(&s);
-            str_free(&lines);
-            close(lock);
-        }
-        ul_free(&ul);
-    }
-    return 0;
+    return expunge_some(mb, uids, NULL, 0, ev);
 }
+
+int
+mbox_expunge_uids(struct mbox *mb, const uint32_t *u, size_t n,
+    const struct mbox_events *ev)
+{
+    return expunge_some(mb, NULL, u, n, ev);
+}
+
 
 int
 mbox_create(const char *dir)
@@ -1781,24 +2436,23 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
     char base[MBOX_NAME_MAX], tmp[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
     char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 64], wbase[MBOX_NAME_MAX + 32];
     struct mbox dst;
-    struct uidlist ul;
+    struct ix dix;
     struct str line = { 0 };
+    struct stat sc;
     uint64_t size;
-    uint32_t dkw = 0;
+    uint32_t dkw = 0, next;
     char *nn = NULL;
     unsigned i;
-    int fd, lock = -1, r, rc = -1;
+    int fd, lock = -1, r, rc = -1, usable = 0;
 
     memset(&dst, 0, sizeof dst);
+    memset(&dix, 0, sizeof dix);
+    dix.fd = -1;
     snprintf(dst.dir, sizeof dst.dir, "%s", dir);
-    if (pathf(tmp, sizeof tmp, "%s/%s", dir, "cur") == -1)
+    dst.lock = -1;
+    if (stat_sub(dir, "cur", &sc) == -1 || !S_ISDIR(sc.st_mode)) {
+        errno = ENOENT;
         return -1;
-    {
-        struct stat st;
-        if (stat(tmp, &st) == -1 || !S_ISDIR(st.st_mode)) {
-            errno = ENOENT;
-            return -1;
-        }
     }
     kw_load(&dst);
     for (i = 0; i < IMAP_KEYWORDS_MAX && kwnames != NULL; i++)
@@ -1843,43 +2497,58 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
             goto out;
     }
     snprintf(wbase, sizeof wbase, "%s,W=%llu", base, (unsigned long long)size);
-    nn = make_name(wbase, strlen(wbase), flags & ~IMAPF_RECENT, dkw);
+    nn = make_name(wbase, strlen(wbase), flags & IXF_SYS, dkw);
     if (nn == NULL || pathf(to, sizeof to, "%s/cur/%s", dir, nn) == -1)
         goto out;
     lock = lock_dir(dir);
     if (lock == -1)
         goto out;
-    if (ul_load(dir, &ul) != 1)
-        goto out;
-    if (ul.next == UINT32_MAX) {
+    /* the next UID from the uidlist's header and last line; a mailbox
+     * without a list gets one (importing Dovecot's) */
+    r = ul_tail(dir, validity, &next);
+    if (r == 0 || (r == -1 && errno == EINVAL)) {
+        struct uidlist ul;
+        if (ul_load(dir, &ul) != 1)
+            goto out;
         ul_free(&ul);
+        r = ul_tail(dir, validity, &next);
+    }
+    if (r != 1)
+        goto out;
+    if (next == UINT32_MAX) {
         errno = EOVERFLOW;
         goto out;
     }
-    *uid = ul.next++;
-    *validity = ul.validity;
-    str_printf(&line, "%u %s\n", *uid, base);
-    {
-        char path[IMAP_MAILBOX_MAX * 2 + 32];
-        if (line.err || pathf(path, sizeof path, "%s/%s", dir, UIDLIST) == -1
-            || (fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW))
-                == -1) {
-            ul_free(&ul);
-            goto out;
-        }
-        if (fd_write_all(fd, line.s, line.len, -1) == -1
-            || write_header(fd, ul.validity, ul.next) == -1
-            || fdatasync(fd) == -1) { /* one sync: see assign() */
-            close(fd);
-            ul_free(&ul);
-            goto out;
-        }
-        close(fd);
+    /* the index takes the message when it describes cur/ as it is now
+     * (else the next look at the mailbox is a full one anyway) */
+    if (ix_open(&dix, dir) == 1 && stat_sub(dir, "cur", &sc) == 0) {
+        struct ixhdr *h = ix_hdr(&dix);
+        usable = h->cur_ok && same_time(&sc.st_mtim, h->cur_sec, h->cur_nsec)
+            && h->validity == *validity && h->uidnext == next;
     }
-    ul_free(&ul);
+    *uid = next++;
+    str_printf(&line, "%u %s\n", *uid, base);
+    if (line.err || ul_append(dir, *validity, next, line.s, line.len) == -1)
+        goto out;
     if (pathf(tmp, sizeof tmp, "%s/tmp/%s", dir, base) == -1
         || rename(tmp, to) == -1 || sync_dir(dir, "cur") == -1)
         goto out;
+    if (dix.map != NULL) {
+        struct ixhdr *h = ix_hdr(&dix);
+        struct ixent x;
+        x.uid = *uid;
+        x.flags = flags & IXF_SYS;
+        x.kw = dkw;
+        x.base = wbase;
+        x.baselen = strlen(wbase);
+        if (usable && ix_append(&dix, &x) == 0
+            && stat_sub(dir, "cur", &sc) == 0) {
+            h->cur_sec = sc.st_mtim.tv_sec;
+            h->cur_nsec = sc.st_mtim.tv_nsec;
+        } else {
+            h->cur_ok = 0;
+        }
+    }
     rc = 0;
 out:
     if (rc == -1 && pathf(tmp, sizeof tmp, "%s/tmp/%s", dir, base) == 0) {
@@ -1887,6 +2556,7 @@ out:
         unlink(tmp);
         errno = e;
     }
+    ix_close(&dix);
     if (lock != -1)
         close(lock);
     free(nn);
@@ -1899,21 +2569,10 @@ mbox_status(const char *dir, uint32_t *validity, uint32_t *uidnext,
     uint32_t *messages, uint32_t *recent, uint32_t *unseen)
 {
     struct mbox mb;
-    char p[IMAP_MAILBOX_MAX * 2 + 32];
-    struct stat st;
     uint32_t i;
 
     /* read-only: nothing leaves new/, so new/ is what is recent */
-    memset(&mb, 0, sizeof mb);
-    snprintf(mb.dir, sizeof mb.dir, "%s", dir);
-    if (pathf(p, sizeof p, "%s/%s", dir, "cur") == -1)
-        return -1;
-    if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
-        errno = ENOENT;
-        return -1;
-    }
-    mb.readonly = 1;
-    if (mbox_sync(&mb, NULL) == -1)
+    if (mbox_open(&mb, dir, "", 1) == -1)
         return -1;
     *validity = mb.uidvalidity;
     *uidnext = mb.uidnext;
@@ -1921,7 +2580,7 @@ mbox_status(const char *dir, uint32_t *validity, uint32_t *uidnext,
     *recent = mb.nrecent;
     *unseen = 0;
     for (i = 0; i < mb.n; i++)
-        if (!(mb.m[i].flags & IMAPF_SEEN))
+        if (!(mbox_msg(&mb, i + 1).flags & IMAPF_SEEN))
             (*unseen)++;
     mbox_close(&mb);
     return 0;

@@ -17,12 +17,26 @@
  * dies); readers take no lock and ignore a last line without its LF.  A
  * UID is written down before its file leaves new/, so a crash can leave
  * a UID unused, never one used twice.  local-deliver knows nothing of
- * this and never waits for the lock.  The first time a session counts a
- * message's CRLF size it keeps it in the file's base as ",W=<size>"
- * (the convention Dovecot reads), so RFC822.SIZE costs no read later;
- * the uidlist's key is the base without it.  A sync that finds new/ and
- * cur/ unchanged since its last look (and that look old enough to trust)
- * reads nothing.
+ * this and never waits for the lock.
+ *
+ * The index.  What the last full look found lives in facteur-index
+ * (mindex.h), mapped shared by every session of the mailbox: a session
+ * keeps only the UIDs of its view (4 bytes a message) and reads flags,
+ * names, sizes and dates from the map.  Every change a facteur session
+ * makes (a delivery moved out of new/, flags, an expunge, an APPEND or
+ * COPY) is made under the lock and written into the index with the next
+ * modseq, with the times of new/ and cur/ after it, so that:
+ *   - a look at a mailbox whose cur/ has the time the index has reads
+ *     no directory but new/, and new/ only when its time changed;
+ *   - a session finds what the others changed by the records whose
+ *     modseq is above the one it saw (a file written anew: by its UIDs).
+ * A cur/ whose time differs (another program changed it) is read whole
+ * again under the lock, and the index written anew from what is found
+ * and from the uidlist.  Such a program's change made while a facteur
+ * session holds the lock, in the same clock tick as the session's own,
+ * is missed until cur/ changes again (Dovecot's index has the same
+ * limit).  Sizes and internal dates are learnt once, by whichever
+ * session needs them first, and kept in the index.
  * UIDVALIDITY of a new list comes from the user's facteur-uidvalidity
  * counter (max of counter + 1 and the time), so a mailbox deleted and
  * made again never repeats one.  A list whose header cannot be read (torn
@@ -52,16 +66,19 @@
 /* One file name in a Maildir. */
 #define MBOX_NAME_MAX 255
 
+#include "mindex.h"
+
+/* One message of a session's view, as mbox_msg() describes it now. */
 struct msg {
-    uint32_t uid;
+    uint32_t seq, uid;
     unsigned flags;     /* IMAPF_*, with IMAPF_RECENT for this session */
     uint32_t kw;        /* keyword bits */
-    char *name;         /* the file's name in cur/ (malloc'd) */
-    size_t baselen;     /* the part before ":2," */
-    int64_t mtime;      /* the internal date; -1 until looked up */
-    uint64_t size;      /* CRLF size; UINT64_MAX until known */
-    unsigned char innew; /* still in new/ (read-only sessions only) */
-    unsigned char gone;  /* its file was not found: expunged elsewhere */
+};
+
+/* A change this session made, not to be reported back to it. */
+struct ownchange {
+    uint32_t uid;
+    uint64_t modseq;
 };
 
 struct mbox {
@@ -69,15 +86,30 @@ struct mbox {
     char name[IMAP_MAILBOX_MAX + 1];   /* the IMAP name (UTF-8) */
     int readonly;
     uint32_t uidvalidity, uidnext;
-    struct msg *m;
+    /* the view: the UIDs shown, ascending (sequence number = index + 1) */
+    uint32_t *uid;
     uint32_t n, cap;
+    /* \Recent: UIDs this session moved out of new/, ascending */
+    uint32_t *recent;
+    uint32_t nrec, caprec;
+    uint32_t nrecent;                  /* of those, in the view */
     char kwname[IMAP_KEYWORDS_MAX][IMAP_KEYWORD_LEN_MAX + 1];
     unsigned nkw;
-    uint32_t nrecent;
-    /* new/ and cur/ as of the last full look, when trusted: a sync that
-     * finds them unchanged has nothing to do */
-    struct timespec new_mtim, cur_mtim;
-    int trust;
+    struct ix ix;
+    int ixok;                          /* ix maps a usable index */
+    uint32_t hint;                     /* the last record found */
+    /* the index as the view last saw it */
+    uint64_t seen_modseq, seen_epoch;
+    dev_t seen_dev;
+    ino_t seen_ino;
+    uint32_t seen_count;
+    int seen_anon;
+    struct ownchange *own;
+    size_t nown, capown;
+    int lock;                          /* the lock's fd while held */
+    unsigned lockdepth;
+    int fresh;                         /* under the lock: index checked */
+    int curdirty;                      /* under the lock: cur/ changed */
 };
 
 /* What a sync found, reported to the session as it goes. */
@@ -107,28 +139,42 @@ int mbox_sync(struct mbox *mb, const struct mbox_events *ev);
 /** mbox_seq_of_uid - the sequence number of uid, or 0. */
 uint32_t mbox_seq_of_uid(const struct mbox *mb, uint32_t uid);
 
+/** mbox_msg - message seq (1..n) of the view as the index has it now.
+ * A message expunged by another session and not yet reported keeps
+ * its UID, with no flags. */
+struct msg mbox_msg(struct mbox *mb, uint32_t seq);
+
 /**
  * mbox_read - the message file of m read whole (malloc'd, *len bytes);
  * NULL with errno (ENOENT: expunged by someone else).
  */
-char *mbox_read(struct mbox *mb, struct msg *m, size_t *len);
+char *mbox_read(struct mbox *mb, const struct msg *m, size_t *len);
 /**
  * mbox_read_header - only the header of m's file, with the empty line
  * that ends it (the whole file when it has none, or when the header is
  * longer than a megabyte): for FETCH items that need nothing else.
  */
-char *mbox_read_header(struct mbox *mb, struct msg *m, size_t *len);
-/** mbox_size - the CRLF size (read once when unknown).  0 or -1. */
-int mbox_size(struct mbox *mb, struct msg *m, uint64_t *size);
+char *mbox_read_header(struct mbox *mb, const struct msg *m, size_t *len);
+/** mbox_size - the CRLF size (counted once, then kept in the index).
+ * 0 or -1. */
+int mbox_size(struct mbox *mb, const struct msg *m, uint64_t *size);
 /** mbox_mtime - the internal date (the file's mtime).  0 or -1. */
-int mbox_mtime(struct mbox *mb, struct msg *m, int64_t *t);
+int mbox_mtime(struct mbox *mb, const struct msg *m, int64_t *t);
+
+/**
+ * mbox_begin, mbox_end - hold the mailbox's lock across many changes
+ * (a STORE over many messages): one lock, one look at cur/, not one
+ * each.  They nest; mbox_begin returns 0 or -1.
+ */
+int mbox_begin(struct mbox *mb);
+void mbox_end(struct mbox *mb);
 
 /**
  * mbox_setflags - change m's flags and keywords (IMAPF_RECENT ignored):
- * mode 0 sets them, 1 adds them, -1 removes them; renames its file.  When
- * another session renamed the file meanwhile, the change is applied to
- * the flags the file has now (nobody's change is lost) and m takes them.
- * 0, or -1 with errno (ENOENT: expunged meanwhile).
+ * mode 0 sets them, 1 adds them, -1 removes them, applied to the flags
+ * the index has now (another session's change is not lost); renames its
+ * file.  m takes the result.  0, or -1 with errno (ENOENT: expunged
+ * meanwhile).
  */
 int mbox_setflags(struct mbox *mb, struct msg *m, int mode, unsigned flags,
     uint32_t kw);
@@ -142,12 +188,17 @@ int mbox_keyword(struct mbox *mb, const char *name, size_t len, int create);
 /**
  * mbox_expunge - remove the files of the messages with \Deleted (and, when
  * uids is not NULL, whose UID it holds), reporting each through ev.  A
- * message whose file another session renamed is looked at again: it goes
- * only if it is still \Deleted (else its new flags are reported).
- * 0 or -1.
+ * message whose file another program renamed is looked at again: it goes
+ * only if it is still \Deleted.  0 or -1.
  */
 struct seqset;
 int mbox_expunge(struct mbox *mb, const struct seqset *uids,
+    const struct mbox_events *ev);
+/**
+ * mbox_expunge_uids - remove the messages whose UIDs are u[0..n)
+ * (ascending), \Deleted or not: the second half of MOVE.  0 or -1.
+ */
+int mbox_expunge_uids(struct mbox *mb, const uint32_t *u, size_t n,
     const struct mbox_events *ev);
 
 /**
@@ -170,9 +221,9 @@ int mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
 int mbox_status(const char *dir, uint32_t *validity, uint32_t *uidnext,
     uint32_t *messages, uint32_t *recent, uint32_t *unseen);
 
-/** mbox_path - "<dir>/cur/<name>" of m into out. 0 or -1 (too long). */
-int mbox_path(const struct mbox *mb, const struct msg *m, char *out,
-    size_t len);
+/** mbox_path - the path of m's file into out.  0, or -1 (ENOENT: no
+ * such message any more; ENAMETOOLONG). */
+int mbox_path(struct mbox *mb, const struct msg *m, char *out, size_t len);
 
 /** mbox_create - make the folder directory dir (cur, new, tmp and a
  * maildirfolder file).  0 or -1 (EEXIST when it exists). */

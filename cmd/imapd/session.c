@@ -553,11 +553,12 @@ update(int uid)
     for (i = 0; i < nchanged; i++) {
         if (changed[i] == 0 || changed[i] > mb.n)
             continue;
+        struct msg m = mbox_msg(&mb, changed[i]);
         of("* %u FETCH (", changed[i]);
         if (uid)
-            of("UID %u ", mb.m[changed[i] - 1].uid);
+            of("UID %u ", m.uid);
         o("FLAGS ");
-        oflags(&mb.m[changed[i] - 1]);
+        oflags(&m);
         o(")\r\n");
     }
     nchanged = 0;
@@ -597,18 +598,18 @@ select_set(struct seqset *set, int uid, unsigned char *sel)
     long count = 0;
 
     if (uid) {
-        seqset_resolve(set, mb.n ? mb.m[mb.n - 1].uid : 0);
+        seqset_resolve(set, mb.n ? mb.uid[mb.n - 1] : 0);
         seqset_merge(set);
         for (k = 0; k < set->n; k++) {
             uint32_t lo = 0, hi = mb.n;
             while (lo < hi) { /* first message with uid >= set->lo[k] */
                 uint32_t mid = lo + (hi - lo) / 2;
-                if (mb.m[mid].uid < set->lo[k])
+                if (mb.uid[mid] < set->lo[k])
                     lo = mid + 1;
                 else
                     hi = mid;
             }
-            for (i = lo; i < mb.n && mb.m[i].uid <= set->hi[k]; i++)
+            for (i = lo; i < mb.n && mb.uid[i] <= set->hi[k]; i++)
                 if (!sel[i]) {
                     sel[i] = 1;
                     count++;
@@ -772,7 +773,7 @@ c_select(struct imapp *ip, int readonly)
     shown = mb.n;
     shown_recent = mb.nrecent;
     for (i = 0; i < mb.n; i++)
-        if (!(mb.m[i].flags & IMAPF_SEEN)) {
+        if (!(mbox_msg(&mb, i + 1).flags & IMAPF_SEEN)) {
             unseen = i + 1;
             break;
         }
@@ -929,15 +930,16 @@ c_rename(struct imapp *ip, int uid)
         }
         for (i = 0; i < src.n; i++) {
             char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
+            struct msg m = mbox_msg(&src, i + 1);
             int64_t t = -1;
-            (void)mbox_mtime(&src, &src.m[i], &t);
-            if (mbox_path(&src, &src.m[i], path, sizeof path) == -1
-                || mbox_add(tdir, path, NULL, 0, src.m[i].flags, src.kwname,
-                    src.m[i].kw, t, &v, &u) == -1)
+            (void)mbox_mtime(&src, &m, &t);
+            if (mbox_path(&src, &m, path, sizeof path) == -1
+                || mbox_add(tdir, path, NULL, 0, m.flags, src.kwname, m.kw, t,
+                    &v, &u) == -1)
                 break;
-            src.m[i].flags |= IMAPF_DELETED;
         }
-        if (i < src.n || mbox_expunge(&src, NULL, NULL) == -1) {
+        /* every message was copied: the view's UIDs all go */
+        if (i < src.n || mbox_expunge_uids(&src, src.uid, src.n, NULL) == -1) {
             mbox_close(&src);
             no("[SERVERBUG] cannot move every message out of INBOX");
             return;
@@ -1466,7 +1468,7 @@ c_expunge(struct imapp *ip, int uid)
             badcmd("usage: UID EXPUNGE set");
             return;
         }
-        seqset_resolve(&set, mb.n ? mb.m[mb.n - 1].uid : 0);
+        seqset_resolve(&set, mb.n ? mb.uid[mb.n - 1] : 0);
         seqset_merge(&set);
     }
     cache_drop();
@@ -1676,7 +1678,7 @@ static void
 fetch_one(uint32_t seq, struct fatt *atts, unsigned na, int uid,
     int header_only)
 {
-    struct msg *m = &mb.m[seq - 1];
+    struct msg mm = mbox_msg(&mb, seq), *m = &mm;
     const struct imapmsg *im = NULL;
     int sp = 0, setseen = 0, flags_done = 0;
     unsigned i;
@@ -1939,20 +1941,33 @@ c_store(struct imapp *ip, int uid)
     sel = selection(&set, uid, &count);
     if (sel == NULL)
         return;
+    /* the changes under one hold of the lock, then the answers: a
+     * client slow to read holds up no other session */
+    if (mbox_begin(&mb) == -1) {
+        free(sel);
+        no("[SERVERBUG] cannot lock the mailbox");
+        return;
+    }
     for (i = 0; i < mb.n; i++) {
-        struct msg *m = &mb.m[i];
+        struct msg m;
         if (!sel[i])
             continue;
-        if (mbox_setflags(&mb, m, mode, flags, kw) == -1 && errno != ENOENT)
-            log_warn("cannot set flags on %s: %s", m->name, strerror(errno));
-        if (!silent) {
-            of("* %u FETCH (", i + 1);
-            if (uid)
-                of("UID %u ", m->uid);
-            o("FLAGS ");
-            oflags(m);
-            o(")\r\n");
-        }
+        m = mbox_msg(&mb, i + 1);
+        if (mbox_setflags(&mb, &m, mode, flags, kw) == -1 && errno != ENOENT)
+            log_warn("cannot set flags on UID %u: %s", m.uid, strerror(errno));
+    }
+    mbox_end(&mb);
+    for (i = 0; i < mb.n && !silent; i++) {
+        struct msg m;
+        if (!sel[i])
+            continue;
+        m = mbox_msg(&mb, i + 1);
+        of("* %u FETCH (", i + 1);
+        if (uid)
+            of("UID %u ", m.uid);
+        o("FLAGS ");
+        oflags(&m);
+        o(")\r\n");
     }
     free(sel);
     ok(uid ? "UID STORE completed" : "STORE completed");
@@ -2004,12 +2019,14 @@ c_copy(struct imapp *ip, int uid, int move)
         char path[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
         int64_t t = -1;
         uint32_t u;
+        struct msg m;
         if (!sel[i])
             continue;
-        (void)mbox_mtime(&mb, &mb.m[i], &t);
-        if (mbox_path(&mb, &mb.m[i], path, sizeof path) == -1
-            || mbox_add(dir, path, NULL, 0, mb.m[i].flags, mb.kwname,
-                mb.m[i].kw, t, &v, &u) == -1) {
+        m = mbox_msg(&mb, i + 1);
+        (void)mbox_mtime(&mb, &m, &t);
+        if (mbox_path(&mb, &m, path, sizeof path) == -1
+            || mbox_add(dir, path, NULL, 0, m.flags, mb.kwname, m.kw, t, &v,
+                &u) == -1) {
             if (errno == ENOENT)
                 continue; /* expunged meanwhile: nothing to copy */
             log_warn("copy to %s failed: %s", dir, strerror(errno));
@@ -2017,43 +2034,18 @@ c_copy(struct imapp *ip, int uid, int move)
                "copied)");
             goto out;
         }
-        su[n] = mb.m[i].uid;
+        su[n] = m.uid;
         du[n] = u;
         n++;
     }
     str_uidset(&srcs, su, n);
     str_uidset(&dsts, du, n);
     if (move) {
-        /* only the moved messages go: the \Deleted of the others (set
-         * by the user, in the files) is put aside in memory meanwhile */
-        uint32_t *kept = malloc((mb.n + 1) * sizeof *kept), nk = 0, k;
-        if (kept == NULL)
-            bye("out of memory", 111);
+        /* only the moved messages go (su: ascending, as the view) */
         if (n > 0 && !srcs.err)
             of("* OK [COPYUID %u %s %s] moved\r\n", v, srcs.s, dsts.s);
         cache_drop();
-        for (i = 0, k = 0; i < mb.n; i++) {
-            struct msg *m = &mb.m[i];
-            int moved = 0;
-            /* su holds the copied UIDs in view order */
-            while (k < n && su[k] < m->uid)
-                k++;
-            if (sel[i] && k < n && su[k] == m->uid)
-                moved = 1;
-            if (moved) {
-                m->flags |= IMAPF_DELETED; /* in memory only */
-            } else if (m->flags & IMAPF_DELETED) {
-                kept[nk++] = m->uid;
-                m->flags &= ~IMAPF_DELETED;
-            }
-        }
-        (void)mbox_expunge(&mb, NULL, &events);
-        for (k = 0; k < nk; k++) {
-            uint32_t q = mbox_seq_of_uid(&mb, kept[k]);
-            if (q != 0)
-                mb.m[q - 1].flags |= IMAPF_DELETED;
-        }
-        free(kept);
+        (void)mbox_expunge_uids(&mb, su, n, &events);
         update(uid);
         ok(uid ? "UID MOVE completed" : "MOVE completed");
     } else if (n > 0 && !srcs.err && !dsts.err) {
@@ -2141,7 +2133,7 @@ c_search(struct imapp *ip, int uid)
         }
     }
     env.maxseq = mb.n;
-    env.maxuid = mb.n ? mb.m[mb.n - 1].uid : 0;
+    env.maxuid = mb.n ? mb.uid[mb.n - 1] : 0;
     env.keyword = kw_lookup;
     env.arg = NULL;
     prog = search_parse(ip, &env, &err, &errtext);
@@ -2161,7 +2153,7 @@ c_search(struct imapp *ip, int uid)
         bye("out of memory", 111);
     for (i = 0; i < mb.n; i++) {
         struct search_msg sm;
-        struct msg *m = &mb.m[i];
+        struct msg mm = mbox_msg(&mb, i + 1), *m = &mm;
         sm.seq = i + 1;
         sm.uid = m->uid;
         sm.flags = m->flags;

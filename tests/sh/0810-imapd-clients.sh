@@ -80,9 +80,9 @@ else
     skip "dovecot-uidlist import: /usr/lib/dovecot/imap missing (dovecot-imapd)"
 fi
 
-# facteur names the files it moves to cur/ with ",W=<size in CRLF>",
-# which Dovecot (and others) take as RFC822.SIZE without reading: it
-# must be exact.
+# facteur names the files it writes (APPEND, COPY) with ",W=<size in
+# CRLF>", which Dovecot (and others) take as RFC822.SIZE without
+# reading: every such size in cur/ must be exact.
 wsizes() {
     $PY - "$OD/cur" <<'PYEOF'
 import os, re, sys
@@ -93,7 +93,7 @@ for n in names:
     m = re.search(r",W=(\d+)", n)
     data = open(os.path.join(d, n), "rb").read()
     size = len(data) + data.count(b"\n") - data.count(b"\r\n")
-    if not m or int(m.group(1)) != size:
+    if m and int(m.group(1)) != size:
         bad.append((n, size))
 if bad:
     print(bad)

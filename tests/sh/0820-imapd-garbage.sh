@@ -90,10 +90,12 @@ printf 'a1 SELECT INBOX\r\na2 FETCH 1:* (UID FLAGS)\r\na3 LOGOUT\r\n' |
         "$BIN/imapd" -S) >"$T/after" 2>"$T/after.err"
 check "afterwards: SELECT and FETCH still answer OK" \
     sh -c "grep -q '^a1 OK' '$T/after' && grep -q '^a2 OK' '$T/after'"
-# A UID list whose header a disk tore is set aside, and the mailbox gets
-# a new UIDVALIDITY (clients start again), not an error forever.
+# A UID list whose header a disk tore is set aside when UIDs are next
+# given (a delivery arrives), and the mailbox gets a new UIDVALIDITY
+# (clients start again), not an error forever.
 v1=$(grep -o 'UIDVALIDITY [0-9]*' "$T/after" | head -1)
 printf 'garbage, not a header      ' | dd of="$MD/facteur-uidlist" conv=notrunc 2>/dev/null
+printf 'Subject: after the tear\n\nx\n' >"$MD/new/1790000099.M1P1.torn"
 sleep 1 # a new UIDVALIDITY is at least the time: make it differ
 printf 'a1 SELECT INBOX\r\na2 FETCH 1:* (UID)\r\na3 LOGOUT\r\n' |
     (cd "$MD" && env USER=garbage@example.org HOME="$MD" IMAPD_TAG=a0 \
