@@ -90,6 +90,29 @@ printf 'a1 SELECT INBOX\r\na2 FETCH 1:* (UID FLAGS)\r\na3 LOGOUT\r\n' |
         "$BIN/imapd" -S) >"$T/after" 2>"$T/after.err"
 check "afterwards: SELECT and FETCH still answer OK" \
     sh -c "grep -q '^a1 OK' '$T/after' && grep -q '^a2 OK' '$T/after'"
+# A damaged index (a disk's garbage in its header, its records, its
+# names; cut short) is a cache: the session reads the directories
+# again and writes it anew, with the same messages and UIDs.
+sel() {
+    printf 'a1 SELECT INBOX\r\na2 FETCH 1:* (UID FLAGS RFC822.SIZE)\r\na3 LOGOUT\r\n' |
+        (cd "$MD" && env USER=garbage@example.org HOME="$MD" IMAPD_TAG=a0 \
+            "$BIN/imapd" -S) 2>>"$T/ix.err" | grep -v '^a[0-9] OK \[READ-WRITE\]' |
+        grep -E '^\* [0-9]+ (EXISTS|FETCH)|^a[23] OK'
+}
+sel >"$T/ix.before"
+for how in "header 8" "records 300" "names 20000" "cut 1000"; do
+    set -- $how
+    if [ "$1" = cut ]; then
+        truncate -s "$2" "$MD/facteur-index"
+    else
+        head -c 64 /dev/urandom | dd of="$MD/facteur-index" bs=1 seek="$2" conv=notrunc 2>/dev/null
+    fi
+    sel >"$T/ix.after"
+    check "a damaged index ($1): the same messages, UIDs, flags and sizes" \
+        cmp -s "$T/ix.before" "$T/ix.after"
+done
+check "... the index written anew" test "$(stat -c %s "$MD/facteur-index")" -gt 1000
+
 # A UID list whose header a disk tore is set aside when UIDs are next
 # given (a delivery arrives), and the mailbox gets a new UIDVALIDITY
 # (clients start again), not an error forever.
