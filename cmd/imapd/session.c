@@ -938,8 +938,22 @@ c_rename(struct imapp *ip, int uid)
                     &v, &u) == -1)
                 break;
         }
-        /* every message was copied: the view's UIDs all go */
-        if (i < src.n || mbox_expunge_uids(&src, src.uid, src.n, NULL) == -1) {
+        /* every message was copied: the view's UIDs all go (a copy of
+         * them: the view shrinks as they go) */
+        {
+            uint32_t *all = i < src.n ? NULL
+                : malloc(((size_t)src.n + 1) * sizeof *all);
+            int r = -1;
+            if (all != NULL) {
+                if (src.n > 0)
+                    memcpy(all, src.uid, (size_t)src.n * sizeof *all);
+                r = mbox_expunge_uids(&src, all, src.n, NULL);
+                free(all);
+            }
+            if (r == -1)
+                i = 0; /* answered below */
+        }
+        if (i < src.n) {
             mbox_close(&src);
             no("[SERVERBUG] cannot move every message out of INBOX");
             return;
