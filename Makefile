@@ -240,6 +240,7 @@ check-san:
 	rm -rf .san && mkdir .san
 	tar cf - Makefile conf-cc conf-ld cmd lib service tests/unit tests/fuzz \
 	  tests/helpers tests/sh tests/data tests/run tests/lib.sh | (cd .san && tar xf -)
+	if [ -d .deps ]; then ln -s ../.deps .san/.deps; fi
 	cd .san && \
 	  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
 	  EXTRA_LDFLAGS='-fsanitize=address,undefined' \

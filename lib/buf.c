@@ -152,6 +152,25 @@ buf_discard(struct buf *b)
 }
 
 int
+fd_pwrite_all(int fd, const void *p, size_t n, off_t off)
+{
+    const unsigned char *s = p;
+    ssize_t r;
+
+    while (n > 0) {
+        r = pwrite(fd, s, n, off);
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        s += r;
+        n -= (size_t)r;
+        off += r;
+    }
+    return 0;
+}
+
+int
 fd_write_all(int fd, const void *p, size_t n, int64_t deadline)
 {
     const unsigned char *s = p;

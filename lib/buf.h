@@ -75,6 +75,10 @@ int buf_flush(struct buf *b);
  */
 int fd_write_all(int fd, const void *p, size_t n, int64_t deadline);
 
+/** fd_pwrite_all - write n bytes to fd at offset off (pwrite), retrying
+ * EINTR and short writes.  0 or -1. */
+int fd_pwrite_all(int fd, const void *p, size_t n, off_t off);
+
 /** fd_wait - wait until fd is ready for ev (POLLIN, POLLOUT) or the
  * deadline (-1 none) passes.  0, or -1 with errno (ETIMEDOUT). */
 int fd_wait(int fd, short ev, int64_t deadline);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "dnsname.h"
 #include "limits.h"
 #include "tlscache.h"
@@ -92,24 +93,6 @@ pread_all(int fd, unsigned char *p, size_t n, off_t off)
                 errno = EPROTO;
             return -1;
         }
-        p += r;
-        n -= (size_t)r;
-        off += r;
-    }
-    return 0;
-}
-
-static int
-pwrite_all(int fd, const unsigned char *p, size_t n, off_t off)
-{
-    ssize_t r;
-
-    while (n > 0) {
-        r = pwrite(fd, p, n, off);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
         p += r;
         n -= (size_t)r;
         off += r;
@@ -207,7 +190,7 @@ cache_save(const br_ssl_session_cache_class **ctx,
     memcpy(s + OFF_MS, params->master_secret, 48);
     memcpy(s + OFF_BIND, c->bind, 32);
     put64(s + OFF_EXPIRY, (uint64_t)(now(c) + TLSCACHE_LIFETIME));
-    (void)pwrite_all(c->fd, s, TLSCACHE_SLOT_SIZE,
+    (void)fd_pwrite_all(c->fd, s, TLSCACHE_SLOT_SIZE,
         off + pick * TLSCACHE_SLOT_SIZE);
 out:
     explicit_bzero(set, sizeof set);
@@ -277,7 +260,7 @@ cache_init_file(int fd)
         h[35] = TLSCACHE_SLOTS & 255;
         /* Truncating to 0 first zeroes every slot of a foreign file. */
         if (ftruncate(fd, 0) == -1 || ftruncate(fd, size) == -1
-            || pwrite_all(fd, h, sizeof h, 0) == -1) {
+            || fd_pwrite_all(fd, h, sizeof h, 0) == -1) {
             (void)lock(fd, F_UNLCK, 0, 0);
             return -1;
         }
@@ -367,7 +350,7 @@ tlscache_check_add(void *ctx, const unsigned char h[32])
 
     if (c->fd == -1 || lock(c->fd, F_WRLCK, off, 32) == -1)
         return;
-    (void)pwrite_all(c->fd, h, 32, off);
+    (void)fd_pwrite_all(c->fd, h, 32, off);
     (void)lock(c->fd, F_UNLCK, off, 32);
 }
 

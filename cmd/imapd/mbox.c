@@ -20,6 +20,7 @@
 #define UIDLIST "facteur-uidlist"
 #define UIDLOCK "facteur-uidlist.lock"
 #define DOVECOT_UIDLIST "dovecot-uidlist"
+#define COURIER_UIDDB "courierimapuiddb"
 #define KEYWORDS "dovecot-keywords"
 #define VALIDITY "facteur-uidvalidity"
 /* The header line, padded so that it can be rewritten in place. */
@@ -556,59 +557,84 @@ ul_set_aside(const char *dir)
     return sync_dir(dir, ".");
 }
 
+/* Read another server's UID list at path into lines ("<uid> <key>"),
+ * with its UIDVALIDITY and next UID: Dovecot's dovecot-uidlist (version
+ * 3, "3 V<validity> N<next> ..." and "<uid> [fields] :<name>" lines, or
+ * version 1) and Courier's courierimapuiddb (version 1: "1 <validity>
+ * <next>" and "<uid> <name>" lines).  1, or 0 when there is none or it
+ * cannot be read (the mailbox then starts afresh). */
+static int
+ul_import(const char *path, unsigned long *v, uint32_t *next,
+    struct str *lines)
+{
+    struct uidlist dv;
+    unsigned long nx = 1;
+    size_t i, len;
+    char *nl, *f;
+    int r = 0;
+
+    memset(&dv, 0, sizeof dv);
+    *v = 0;
+    dv.buf = read_file(path, MBOX_UIDLIST_MAX, &len);
+    if (dv.buf == NULL)
+        return 0;
+    nl = memchr(dv.buf, '\n', len);
+    if (nl != NULL && dv.buf[0] == '3' && dv.buf[1] == ' ') {
+        *nl = 0;
+        for (f = dv.buf + 2; f != NULL && *f; f = strchr(f, ' ')) {
+            while (*f == ' ')
+                f++;
+            if (*f == 'V')
+                *v = strtoul(f + 1, NULL, 10);
+            else if (*f == 'N')
+                nx = strtoul(f + 1, NULL, 10);
+        }
+    } else if (nl != NULL && dv.buf[0] == '1' && dv.buf[1] == ' ') {
+        *nl = 0;
+        if (sscanf(dv.buf, "1 %lu %lu", v, &nx) != 2)
+            *v = 0;
+    }
+    dv.len = len;
+    dv.next = (uint32_t)(nx > 0 && nx < UINT32_MAX ? nx : 1);
+    if (*v > 0 && *v <= UINT32_MAX
+        && ul_parse_lines(&dv, nl + 1, dv.buf + len, 1) == 0) {
+        for (i = 0; i < dv.n; i++) /* the name as written: to the end */
+            str_printf(lines, "%u %s\n", dv.e[i].uid, dv.e[i].key);
+        *next = dv.next;
+        r = !lines->err;
+    }
+    ul_free(&dv);
+    return r;
+}
+
 /* Under the lock: make dir's uidlist when it has none, importing
- * Dovecot's when there is one. */
+ * Dovecot's or Courier's when there is one. */
 static int
 ul_create(const char *dir, int import)
 {
+    static const char *const other[] = { DOVECOT_UIDLIST, COURIER_UIDDB };
     char path[IMAP_MAILBOX_MAX * 2 + 32];
-    struct uidlist dv;
     struct str lines = { 0 };
-    unsigned long v = 0, nx = 1;
-    size_t i, len;
-    uint32_t validity;
+    unsigned long v = 0;
+    uint32_t validity, next = 1;
+    unsigned k;
     int r;
 
-    memset(&dv, 0, sizeof dv);
-    if (pathf(path, sizeof path, "%s/%s", dir, DOVECOT_UIDLIST) == -1)
-        return -1;
-    dv.buf = import ? read_file(path, MBOX_UIDLIST_MAX, &len) : NULL;
-    if (dv.buf != NULL) {
-        char *nl = memchr(dv.buf, '\n', len), *f;
-        /* "3 V<validity> N<next> G<guid>": fields after the version */
-        if (nl != NULL && dv.buf[0] == '3' && dv.buf[1] == ' ') {
-            *nl = 0;
-            for (f = dv.buf + 2; f != NULL && *f; f = strchr(f, ' ')) {
-                while (*f == ' ')
-                    f++;
-                if (*f == 'V')
-                    v = strtoul(f + 1, NULL, 10);
-                else if (*f == 'N')
-                    nx = strtoul(f + 1, NULL, 10);
-            }
-            dv.len = len;
-            dv.next = (uint32_t)(nx > 0 && nx < UINT32_MAX ? nx : 1);
-            if (v > 0 && v <= UINT32_MAX
-                && ul_parse_lines(&dv, nl + 1, dv.buf + len, 1) == 0) {
-                for (i = 0; i < dv.n; i++) {
-                    /* key as Dovecot wrote it: up to the end of line */
-                    str_printf(&lines, "%u %s\n", dv.e[i].uid, dv.e[i].key);
-                }
-            } else {
-                v = 0;
-            }
-        }
+    for (k = 0; import && k < 2 && v == 0; k++) {
+        str_reset(&lines);
+        if (pathf(path, sizeof path, "%s/%s", dir, other[k]) == -1
+            || ul_import(path, &v, &next, &lines) == 0)
+            v = 0;
     }
-    if (v > 0 && !lines.err) {
+    if (v > 0) {
         validity = (uint32_t)v;
-        /* the lines as Dovecot wrote them, in UID order */
-        r = ul_rewrite(dir, validity, dv.next, lines.s ? lines.s : "",
+        /* the lines as the other server wrote them, in UID order */
+        r = ul_rewrite(dir, validity, next, lines.s ? lines.s : "",
             lines.len);
     } else {
         r = next_validity(&validity) == -1 ? -1
             : ul_rewrite(dir, validity, 1, "", 0);
     }
-    ul_free(&dv);
     str_free(&lines);
     return r;
 }
@@ -635,22 +661,6 @@ ul_load(const char *dir, struct uidlist *ul)
         r = ul_read(dir, ul);
     }
     return r == 1 ? 1 : -1;
-}
-
-static int
-pwrite_all(int fd, const char *p, size_t n, off_t off)
-{
-    while (n > 0) {
-        ssize_t r = pwrite(fd, p, n, off);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r;
-        n -= (size_t)r;
-        off += r;
-    }
-    return 0;
 }
 
 /* The uidlist's UIDVALIDITY and next UID without reading it whole: its
@@ -753,7 +763,7 @@ ul_append(const char *dir, uint32_t validity, uint32_t next, const char *lines,
     if (fd == -1)
         return -1;
     if (fstat(fd, &st) == -1 || st.st_size < HEADER_LEN
-        || pwrite_all(fd, lines, n, st.st_size) == -1
+        || fd_pwrite_all(fd, lines, n, st.st_size) == -1
         || write_header(fd, validity, next) == -1 || fdatasync(fd) == -1) {
         close(fd);
         return -1;

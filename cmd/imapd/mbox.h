@@ -42,9 +42,9 @@
  * made again never repeats one.  A list whose header cannot be read (torn
  * by a disk) is set aside as facteur-uidlist.broken and made again with
  * a new UIDVALIDITY: clients resynchronise rather than trust UIDs that
- * may be wrong.  A mailbox that has a dovecot-uidlist and
- * no facteur-uidlist keeps Dovecot's UIDVALIDITY and UIDs (import on
- * first open).
+ * may be wrong.  A mailbox that has a dovecot-uidlist (or Courier's
+ * courierimapuiddb) and no facteur-uidlist keeps that server's
+ * UIDVALIDITY and UIDs (import on first open).
  *
  * Keywords: the names of letters a..z in the mailbox's dovecot-keywords
  * file ("<index> <name>" lines), shared with Dovecot.

@@ -57,16 +57,22 @@ DEOF
 else
     skip "dovecot oracle: /usr/lib/dovecot/imap missing (dovecot-imapd)"
 fi
+# old_inbox USER: USER's Maildir as another server found it, three
+# messages in new/ (the other server gives them UIDs).
+old_inbox() {
+    echo "$1 pw" | "$F" user add "$1@example.org"
+    mkdir -p "$M/example.org/$1/new" "$M/example.org/$1/cur" \
+        "$M/example.org/$1/tmp"
+    for i in 1 2 3; do
+        printf 'From: x@example.net\nSubject: old %s\nMessage-ID: <old%s@x>\n\nold\n' \
+            "$i" "$i" >"$M/example.org/$1/new/1780000000.M${i}P1.$1"
+    done
+    chown -R 64013:64012 "$M/example.org/$1"
+}
 # A mailbox Dovecot served before keeps its UIDVALIDITY and UIDs:
 # imapd imports dovecot-uidlist at the first open.
-echo 'dora pw' | "$F" user add dora@example.org
+old_inbox dora
 DD=$M/example.org/dora
-mkdir -p "$DD/new" "$DD/cur" "$DD/tmp"
-for i in 1 2 3; do
-    printf 'From: x@example.net\nSubject: old %s\nMessage-ID: <old%s@x>\n\nold\n' \
-        "$i" "$i" >"$DD/new/1780000000.M${i}P1.dovecot"
-done
-chown -R 64013:64012 "$DD"
 if [ -x /usr/lib/dovecot/imap ]; then
     DI=$T/dovecot-import
     mkdir -p "$DI"
@@ -74,10 +80,21 @@ if [ -x /usr/lib/dovecot/imap ]; then
         "$DD" >"$DI/dovecot.conf"
     chown -R 64013:64012 "$DI"
     steps "dovecot-uidlist import" "$PY" "$TOP/tests/helpers/imapimport.py" \
-        "$P" "$CA" dora@example.org 'dora pw' "$DI/dovecot.conf" "$DI" \
-        "$BIN/local-deliver"
+        "$P" "$CA" dora@example.org 'dora pw' "$BIN/local-deliver" dovecot \
+        "$DI/dovecot.conf" "$DI"
 else
     skip "dovecot-uidlist import: /usr/lib/dovecot/imap missing (dovecot-imapd)"
+fi
+# The same from Courier-IMAP: its courierimapuiddb is imported.
+old_inbox cora
+CD=$M/example.org/cora
+CI=$TOP/.deps/courier/usr
+if [ -x "$CI/bin/imapd" ]; then
+    steps "courierimapuiddb import" env LD_LIBRARY_PATH="$CI/lib" \
+        "$PY" "$TOP/tests/helpers/imapimport.py" "$P" "$CA" cora@example.org \
+        'cora pw' "$BIN/local-deliver" courier "$CD" "$CI/bin/imapd"
+else
+    skip "courierimapuiddb import: $CI/bin/imapd missing (sh tools/deps test)"
 fi
 
 # facteur names the files it writes (APPEND, COPY) with ",W=<size in
