@@ -3,7 +3,8 @@
 # (isync) syncing both ways with a local Maildir (flags, new mail,
 # deletions, a second run that changes nothing), and Dovecot's imap as
 # an oracle for FETCH ENVELOPE/BODYSTRUCTURE/BODY/sections on the
-# messages of tests/data/imap/; a Maildir Dovecot served keeps its UIDs.
+# messages of tests/data/imap/; a Maildir Dovecot or Courier-IMAP served
+# keeps its UIDs; neomutt reads and flags mail.
 . "$(dirname "$0")/../lib.sh"
 setup_conf
 C=$FACTEUR_CONF
@@ -293,5 +294,26 @@ if command -v mbsync >/dev/null; then
     tr '\r' '\n' <"$T/mbsync.out" | grep . | tail -1 | sed 's/^/# /'
 else
     skip "mbsync: not installed (isync)"
+fi
+# ---------------------------------------------------------------- neomutt
+# neomutt (pipelining 15 commands) reads a message and flags another.
+if command -v neomutt >/dev/null 2>&1; then
+    echo 'neo pw' | "$F" user add neo@example.org
+    for i in 1 2; do
+        printf 'From: x@example.net\nSubject: for neomutt %s\n\nbody %s\n' "$i" "$i" |
+            SENDER=x@example.net "$BIN/local-deliver" neo@example.org >/dev/null 2>&1
+    done
+    mkdir -p "$T/neo"
+    steps "neomutt" "$PY" "$TOP/tests/helpers/muttread.py" "$P" "$CA" \
+        neo@example.org 'neo pw' "$T/neo"
+    check "neomutt: the piped message is the first one, whole" \
+        grep -q '^body 1' "$T/neo/mutt.out"
+    $CURL -u 'neo@example.org:neo pw' "$U/INBOX" -X 'FETCH 1:2 (FLAGS)' \
+        >"$T/neo/flags" 2>&1
+    check "neomutt: its read made the first \\Seen, its flag the second \\Flagged" \
+        sh -c "grep -q '1 FETCH (FLAGS (\\\\Seen))' '$T/neo/flags' && grep -q '2 FETCH (FLAGS (\\\\Flagged))' '$T/neo/flags'"
+    [ -s "$T/neo/flags" ] && sed 's/^/# /' "$T/neo/flags"
+else
+    skip "neomutt: not installed"
 fi
 finish
