@@ -1468,6 +1468,30 @@ out:
     return rc;
 }
 
+/* Under the lock: the messages APPEND, COPY or MOVE stored that no
+ * session has shown are this one's \Recent (RFC 3501 2.3.2: the first
+ * session to be told of a message). */
+static void
+claim_fresh(struct mbox *mb)
+{
+    struct ixhdr *h = ix_hdr(&mb->ix);
+    uint32_t c, k;
+
+    if (h->nfresh == 0)
+        return;
+    c = ix_count(&mb->ix);
+    for (k = 0; k < c && h->nfresh > 0; k++) {
+        struct ixrec *r = ix_rec(&mb->ix, k);
+        if (!(r->flags & IXF_FRESH))
+            continue;
+        __atomic_store_n(&r->flags, (uint16_t)(r->flags & ~IXF_FRESH),
+            __ATOMIC_RELAXED);
+        h->nfresh--;
+        if (!(r->flags & IXF_GONE))
+            add_recent(mb, r->uid);
+    }
+}
+
 /* Under the lock: the index as the directories are (once per hold). */
 static int
 fresh_locked(struct mbox *mb)
@@ -1490,8 +1514,11 @@ fresh_locked(struct mbox *mb)
         r = newscan_locked(mb);
     else
         r = 0;
-    if (r == 0)
+    if (r == 0) {
         mb->fresh = 1;
+        if (!mb->readonly)
+            claim_fresh(mb);
+    }
     return r;
 }
 
@@ -1532,7 +1559,7 @@ refresh(struct mbox *mb)
     if (mb->ixok) {
         struct ixhdr *h = ix_hdr(&mb->ix);
         if (h->cur_ok && same_time(&sc.st_mtim, h->cur_sec, h->cur_nsec)
-            && (mb->readonly || h->ninnew == 0)) {
+            && (mb->readonly || (h->ninnew == 0 && h->nfresh == 0))) {
             if (h->new_ok && same_time(&sn.st_mtim, h->new_sec, h->new_nsec))
                 return 0;
             /* an empty new/ too young to note: nothing to do either */
@@ -1556,11 +1583,13 @@ count_recent(struct mbox *mb)
     for (i = 0; i < mb->nrec; i++)
         if (mbox_seq_of_uid(mb, mb->recent[i]) != 0)
             n++;
-    if (mb->readonly && mb->ixok && ix_hdr(&mb->ix)->ninnew > 0) {
+    /* read-only: what is in new/ or not yet shown (nobody's yet) */
+    if (mb->readonly && mb->ixok
+        && (ix_hdr(&mb->ix)->ninnew > 0 || ix_hdr(&mb->ix)->nfresh > 0)) {
         c = ix_count(&mb->ix);
         for (i = 0; i < c; i++) {
             const struct ixrec *r = ix_rec(&mb->ix, i);
-            if ((r->flags & (IXF_INNEW | IXF_GONE)) == IXF_INNEW
+            if ((r->flags & (IXF_INNEW | IXF_FRESH)) && !(r->flags & IXF_GONE)
                 && !is_recent(mb, r->uid) && mbox_seq_of_uid(mb, r->uid))
                 n++;
         }
@@ -1944,7 +1973,7 @@ mbox_msg(struct mbox *mb, uint32_t seq)
         uint16_t fl = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         m.flags = fl & IXF_SYS;
         m.kw = __atomic_load_n(&r->kw, __ATOMIC_RELAXED);
-        if ((fl & IXF_INNEW) && mb->readonly)
+        if ((fl & (IXF_INNEW | IXF_FRESH)) && mb->readonly)
             m.flags |= IMAPF_RECENT;
     }
     if (is_recent(mb, m.uid))
@@ -2446,20 +2475,21 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
     char base[MBOX_NAME_MAX], tmp[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 16];
     char to[IMAP_MAILBOX_MAX * 2 + MBOX_NAME_MAX + 64], wbase[MBOX_NAME_MAX + 32];
     struct mbox dst;
-    struct ix dix;
     struct str line = { 0 };
     struct stat sc;
     uint64_t size;
     uint32_t dkw = 0, next;
     char *nn = NULL;
     unsigned i;
-    int fd, lock = -1, r, rc = -1, usable = 0;
+    int fd, r, rc = -1, usable = 0;
 
+    /* the destination as a read-only mailbox of no session: its index
+     * is brought up to date, nothing leaves its new/ */
     memset(&dst, 0, sizeof dst);
-    memset(&dix, 0, sizeof dix);
-    dix.fd = -1;
-    snprintf(dst.dir, sizeof dst.dir, "%s", dir);
+    dst.ix.fd = -1;
     dst.lock = -1;
+    dst.readonly = 1;
+    snprintf(dst.dir, sizeof dst.dir, "%s", dir);
     if (stat_sub(dir, "cur", &sc) == -1 || !S_ISDIR(sc.st_mode)) {
         errno = ENOENT;
         return -1;
@@ -2510,11 +2540,16 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
     nn = make_name(wbase, strlen(wbase), flags & IXF_SYS, dkw);
     if (nn == NULL || pathf(to, sizeof to, "%s/cur/%s", dir, nn) == -1)
         goto out;
-    lock = lock_dir(dir);
-    if (lock == -1)
+    if (mb_lock(&dst) == -1)
         goto out;
+    /* the index made current first (a look at the directories when it is
+     * missing or stale, which the next SELECT would make anyway), so that
+     * the message goes in as one no session has shown: \Recent for the
+     * first that does */
+    if (fresh_locked(&dst) == 0 && dst.ixok)
+        usable = 1;
     /* the next UID from the uidlist's header and last line; a mailbox
-     * without a list gets one (importing Dovecot's) */
+     * without a list gets one (importing Dovecot's or Courier's) */
     r = ul_tail(dir, validity, &next);
     if (r == 0 || (r == -1 && errno == EINVAL)) {
         struct uidlist ul;
@@ -2529,12 +2564,9 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
         errno = EOVERFLOW;
         goto out;
     }
-    /* the index takes the message when it describes cur/ as it is now
-     * (else the next look at the mailbox is a full one anyway) */
-    if (ix_open(&dix, dir) == 1 && stat_sub(dir, "cur", &sc) == 0) {
-        struct ixhdr *h = ix_hdr(&dix);
-        usable = h->cur_ok && same_time(&sc.st_mtim, h->cur_sec, h->cur_nsec)
-            && h->validity == *validity && h->uidnext == next;
+    if (usable) {
+        struct ixhdr *h = ix_hdr(&dst.ix);
+        usable = h->validity == *validity && h->uidnext == next;
     }
     *uid = next++;
     str_printf(&line, "%u %s\n", *uid, base);
@@ -2543,21 +2575,17 @@ mbox_add(const char *dir, const char *srcpath, const char *p, size_t n,
     if (pathf(tmp, sizeof tmp, "%s/tmp/%s", dir, base) == -1
         || rename(tmp, to) == -1 || sync_dir(dir, "cur") == -1)
         goto out;
-    if (dix.map != NULL) {
-        struct ixhdr *h = ix_hdr(&dix);
+    if (dst.ixok) {
         struct ixent x;
         x.uid = *uid;
-        x.flags = flags & IXF_SYS;
+        x.flags = (flags & IXF_SYS) | IXF_FRESH;
         x.kw = dkw;
         x.base = wbase;
         x.baselen = strlen(wbase);
-        if (usable && ix_append(&dix, &x) == 0
-            && stat_sub(dir, "cur", &sc) == 0) {
-            h->cur_sec = sc.st_mtim.tv_sec;
-            h->cur_nsec = sc.st_mtim.tv_nsec;
-        } else {
-            h->cur_ok = 0;
-        }
+        if (usable && ix_append(&dst.ix, &x) == 0)
+            dst.curdirty = 1; /* cur/'s time noted as the lock goes */
+        else
+            ix_hdr(&dst.ix)->cur_ok = 0;
     }
     rc = 0;
 out:
@@ -2566,9 +2594,7 @@ out:
         unlink(tmp);
         errno = e;
     }
-    ix_close(&dix);
-    if (lock != -1)
-        close(lock);
+    mbox_close(&dst);
     free(nn);
     str_free(&line);
     return rc;

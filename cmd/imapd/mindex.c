@@ -213,7 +213,8 @@ fill_rec(struct ixrec *r, const struct ixent *e, uint32_t name)
 {
     memset(r, 0, sizeof *r);
     r->uid = e->uid;
-    r->flags = (uint16_t)(e->flags & (IXF_SYS | IXF_INNEW | IXF_WHOLE));
+    r->flags = (uint16_t)(e->flags & (IXF_SYS | IXF_INNEW | IXF_WHOLE
+                                         | IXF_FRESH));
     r->baselen = (uint16_t)e->baselen;
     r->kw = e->kw;
     r->name = name;
@@ -288,24 +289,27 @@ ix_write(struct ix *ix, const char *dir, const struct ixent *e, size_t n,
         memcpy(nm, e[i].base, e[i].baselen);
         fill_rec(r, &e[i], (uint32_t)off);
         off += e[i].baselen;
-        if (e[i].flags & IXF_INNEW)
-            h->ninnew++;
         if (k >= 0) {
             const struct ixrec *o = ix_rec(old, (uint32_t)k);
+            const unsigned m = IXF_SYS | IXF_INNEW | IXF_WHOLE;
             int same_file = o->baselen == r->baselen
                 && memcmp(ix_base(old, o), nm, r->baselen) == 0;
             if (same_file) {
                 if (r->size == UINT64_MAX)
                     r->size = __atomic_load_n(&o->size, __ATOMIC_RELAXED);
                 r->mtime = __atomic_load_n(&o->mtime, __ATOMIC_RELAXED);
+                r->flags |= o->flags & IXF_FRESH; /* still unshown */
             }
             if (same_file && o->kw == r->kw && !(o->flags & IXF_GONE)
-                && (o->flags & (IXF_SYS | IXF_INNEW | IXF_WHOLE)) == r->flags) {
+                && (o->flags & m) == (r->flags & m))
                 r->modseq = o->modseq;
-                continue;
-            }
         }
-        r->modseq = ++modseq;
+        if (r->modseq == 0)
+            r->modseq = ++modseq;
+        if (r->flags & IXF_INNEW)
+            h->ninnew++;
+        if (r->flags & IXF_FRESH)
+            h->nfresh++;
     }
     memcpy(h->magic, magic, sizeof magic);
     h->validity = validity;
@@ -372,6 +376,8 @@ ix_append(struct ix *ix, const struct ixent *e)
     r->modseq = h->modseq + 1;
     if (e->flags & IXF_INNEW)
         h->ninnew++;
+    if (e->flags & IXF_FRESH)
+        h->nfresh++;
     if (e->uid >= h->uidnext)
         h->uidnext = e->uid + 1;
     __atomic_store_n(&h->names_len, h->names_len + (uint32_t)e->baselen,

@@ -47,6 +47,9 @@
 #define IXF_GONE 0x100   /* expunged: a tombstone */
 #define IXF_INNEW 0x200  /* the file is new/<base> (read-only sessions) */
 #define IXF_WHOLE 0x400  /* the file is cur/<base>: the name kept whole */
+#define IXF_FRESH 0x800  /* stored by APPEND, COPY or MOVE, shown to no
+                          * session yet: the first to show it has it
+                          * \Recent */
 
 struct ixhdr {
     char magic[8];
@@ -54,6 +57,7 @@ struct ixhdr {
     uint32_t cap, count;        /* record slots, records in use */
     uint32_t names_cap, names_len;
     uint32_t ninnew, ngone;     /* IXF_INNEW and IXF_GONE records */
+    uint32_t nfresh;            /* IXF_FRESH records */
     uint64_t modseq;            /* the highest */
     uint64_t epoch;             /* random, per file lineage */
     int64_t new_sec, new_nsec, cur_sec, cur_nsec;

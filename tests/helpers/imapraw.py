@@ -17,6 +17,8 @@ the number of failures):
   idle PORT CAFILE BIN       IDLE sees a delivery by BIN/local-deliver
                              (< 3 s), a flag change and an expunge by
                              another session; DONE
+  recent PORT CAFILE BIN      \Recent: one session only, for a delivery
+                             and for an APPEND
   concurrent PORT CAFILE BIN MAILDIR
                              two sessions (flags, expunges) and 50
                              deliveries to bob at once; UIDs afterwards
@@ -522,6 +524,57 @@ def t_idle(port, cafile, bindir):
     b.close()
 
 
+def recent_count(got):
+    for g in got:
+        m = re.match(rb"^\* (\d+) RECENT", g)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def t_recent(port, cafile, bindir):
+    """RFC 3501 2.3.2: \\Recent for the first session told of a message,
+    for no other: a delivery, an APPEND from a session elsewhere."""
+    a, b, c = (login(port, cafile, BOB) for _ in range(3))
+    a.cmd("CREATE RecentBox")
+    _, r = a.cmd("APPEND RecentBox {29+}\r\nSubject: recent\r\n\r\nappended\r\n")
+    step("APPEND to a folder nobody has selected", b" OK " in r, r)
+    got, _ = b.cmd("SELECT RecentBox")
+    step("the first SELECT after the APPEND: * 1 RECENT",
+         recent_count(got) == 1, got)
+    got, _ = b.cmd("FETCH 1 (FLAGS)")
+    step("... and the message has \\Recent there",
+         any(b"\\Recent" in g for g in got), got)
+    got, _ = c.cmd("EXAMINE RecentBox")
+    step("a second session: * 0 RECENT", recent_count(got) == 0, got)
+    got, _ = c.cmd("FETCH 1 (FLAGS)")
+    step("... without \\Recent", not any(b"\\Recent" in g for g in got),
+         got)
+    got, _ = b.cmd("SELECT INBOX")
+    rb0 = recent_count(got) or 0
+    got, _ = c.cmd("SELECT INBOX")
+    rc0 = recent_count(got) or 0
+    deliver(bindir, "bob@example.org", "recent1@example.net", "recent")
+    got_b, _ = b.cmd("NOOP")
+    got_c, _ = c.cmd("NOOP")
+    rb1, rc1 = recent_count(got_b), recent_count(got_c)
+    rb1 = rb0 if rb1 is None else rb1
+    rc1 = rc0 if rc1 is None else rc1
+    step("a delivery is \\Recent in one of two sessions (RECENT %d->%d, "
+         "%d->%d)" % (rb0, rb1, rc0, rc1),
+         sorted([rb1 - rb0, rc1 - rc0]) == [0, 1], (got_b, got_c))
+    # leave bob's INBOX as it was (the concurrency test counts it)
+    got, _ = b.cmd("UID SEARCH HEADER Message-ID recent1@example.net")
+    for g in got:
+        if g.startswith(b"* SEARCH "):
+            for u in g.split()[2:]:
+                b.cmd("UID STORE %s +FLAGS.SILENT (\\Deleted)" % u.decode())
+                b.cmd("UID EXPUNGE %s" % u.decode())
+    for x in (a, b, c):
+        x.cmd("LOGOUT")
+        x.close()
+
+
 def t_concurrent(port, cafile, bindir, maildir):
     rcpt = "bob@example.org"
     for i in range(10):
@@ -721,6 +774,7 @@ def main():
           "races": lambda: t_races(port, a[1], a[2]),
           "procs": lambda: t_procs(port, a[1], a[2]),
           "idle": lambda: t_idle(port, a[1], a[2]),
+          "recent": lambda: t_recent(port, a[1], a[2]),
           "concurrent": lambda: t_concurrent(port, a[1], a[2], a[3])}[t]
     step.guard(t + " (ran to the end)", fn)
     sys.exit(min(step.failures, 99))

@@ -56,6 +56,7 @@ check "log: the refusal is recorded" grep -q 'too many failures' "$LOG"
 steps "session" raw session "$P" "$CA"
 steps "processes" raw procs "$P" "$CA" "$C"
 steps "IDLE" raw idle "$P" "$CA" "$BIN"
+steps "\\Recent" raw recent "$P" "$CA" "$BIN"
 steps "races" raw races "$P" "$CA" "$MD"
 steps "concurrency" raw concurrent "$P" "$CA" "$BIN" "$M/example.org/bob"
 # Every password this file typed, right or wrong, is absent from the log.
