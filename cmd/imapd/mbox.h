@@ -11,8 +11,9 @@
  *     order.
  * Lines are only appended and the header is rewritten in place, then
  * one fdatasync (the next UID is the larger of the header's and the last
- * whole line's plus one, so either may be lost in a crash); a rewrite without the lines of vanished files
- * (compaction) goes through a temporary file and rename.  Writers hold an
+ * whole line's plus one, so either may be lost in a crash); a rewrite
+ * without the lines of vanished files (compaction) goes through a
+ * temporary file and rename.  Writers hold an
  * fcntl lock on facteur-uidlist.lock (the kernel drops it if the process
  * dies); readers take no lock and ignore a last line without its LF.  A
  * UID is written down before its file leaves new/, so a crash can leave
@@ -40,7 +41,8 @@
  * UIDVALIDITY of a new list comes from the user's facteur-uidvalidity
  * counter (max of counter + 1 and the time), so a mailbox deleted and
  * made again never repeats one.  A list whose header cannot be read (torn
- * by a disk) is set aside as facteur-uidlist.broken and made again with
+ * by a disk; seen when UIDs are next given, or at the full look after a
+ * reboot) is set aside as facteur-uidlist.broken and made again with
  * a new UIDVALIDITY: clients resynchronise rather than trust UIDs that
  * may be wrong.  A mailbox that has a dovecot-uidlist (or Courier's
  * courierimapuiddb) and no facteur-uidlist keeps that server's
