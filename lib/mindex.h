@@ -1,4 +1,4 @@
-/* mindex.h - a mailbox's binary index: facteur-index, a cache.
+/* mindex.h - an IMAP mailbox's binary index (imapd): facteur-index, a cache.
  *
  * What a full look at a Maildir folder found (each message's UID, file
  * name, flags, keywords, and the size and internal date once known),
