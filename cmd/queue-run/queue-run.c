@@ -17,7 +17,9 @@
  * LOCAL_MAX at a time; remote ones by remote-send, one process for the
  * recipients of a message at one domain (REMOTE_RCPTS_MAX at most, its
  * report on stdout: lib/rreport.h), REMOTE_MAX at a time and
- * REMOTE_PER_DOMAIN to one domain.  Each result is recorded in info/<id>
+ * REMOTE_PER_DOMAIN to one domain; a remote-send whose report is in
+ * stays connected REMOTE_IDLE_MS for the next message to its domain
+ * (struct job).  Each result is recorded in info/<id>
  * at once (delivered, failed for good, or still pending with the
  * reason).  A
  * message with pending recipients is retried after a backoff (BACKOFF_MIN
@@ -47,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,6 +79,10 @@
 #define LIFETIME_DEFAULT 432000
 #define DELAYWARN_DEFAULT 14400
 #define DELIVERY_TIMEOUT 3600
+/* A remote-send whose message is done keeps its connection this long
+ * for the next message to the same domain (Postfix's connection cache
+ * time), then is told to QUIT. */
+#define REMOTE_IDLE_MS 2000
 #define MESSAGES_MAX 100000
 #define REASON_READ_MAX 1024
 
@@ -87,10 +94,16 @@ struct msg {
 
 /* A running delivery: local-deliver for one recipient (its reason on
  * stderr), or remote-send for the recipients of one domain (its report on
- * stdout, lib/rreport.h). */
+ * stdout, lib/rreport.h).  A remote-send whose report is in stays, idle
+ * (m NULL), with its connection open: the next message to its domain
+ * goes to it on ctl, a SOCK_SEQPACKET socket (its fd 3): one record
+ * "<domain>\0<sender>\0<rcpt>\0..." with the message file's descriptor;
+ * closing ctl tells it to QUIT. */
 struct job {
     pid_t pid;
-    struct msg *m;
+    struct msg *m;             /* NULL: an idle remote-send */
+    int ctl;                   /* remote: queue-run's end of fd 3, or -1 */
+    int64_t idle_until;
     int remote;
     size_t r;                  /* local: the recipient */
     size_t *rs, nr;            /* remote: the recipients */
@@ -374,7 +387,7 @@ backoff(unsigned tries)
  * to a pipe the job reads.  0, or -1. */
 static int
 spawn(struct job *jb, struct msg *m, const char *prog, char **args,
-    int tofd)
+    int tofd, int ctl)
 {
     char env[ADDR_MAX + 8];
     int p[2], mfd;
@@ -394,6 +407,11 @@ spawn(struct job *jb, struct msg *m, const char *prog, char **args,
     if (pid == 0) {
         if (dup2(mfd, 0) == -1 || dup2(p[1], tofd) == -1)
             _exit(EXIT_TEMP);
+        if (ctl != -1) { /* fd 3, open across exec */
+            if ((ctl == 3 ? fcntl(3, F_SETFD, 0) : dup2(ctl, 3)) == -1)
+                _exit(EXIT_TEMP);
+            putenv((char *)"REMOTE_REUSE=1");
+        }
         putenv(env);
         selfpipe_close();
         execv(prog, args); /* argv, never a shell */
@@ -430,7 +448,7 @@ start_local(struct msg *m, size_t r, int slot)
     jb->r = r;
     jb->nr = 0;
     jb->rs = NULL;
-    if (spawn(jb, m, ld, args, 2) == 0)
+    if (spawn(jb, m, ld, args, 2, -1) == 0)
         m->q.r[r].busy = 1;
 }
 
@@ -442,6 +460,7 @@ start_remote(struct msg *m, const char *domain, size_t first, int slot)
     char **args;
     struct job *jb = &jobs[slot];
     size_t j, n = 0;
+    int sp[2];
 
     if (sibling_path(argv0, "remote-send", rs, sizeof rs) == -1)
         return;
@@ -466,14 +485,136 @@ start_remote(struct msg *m, const char *domain, size_t first, int slot)
     jb->remote = 1;
     jb->nr = n;
     snprintf(jb->domain, sizeof jb->domain, "%s", domain);
-    if (spawn(jb, m, rs, args, 1) == 0) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+        sp[0] = sp[1] = -1; /* no reuse: one message, as before */
+    if (spawn(jb, m, rs, args, 1, sp[1]) == 0) {
         for (j = 0; j < n; j++)
             m->q.r[jb->rs[j]].busy = 1;
+        jb->ctl = sp[0];
+        jb->idle_until = 0;
     } else {
+        if (sp[0] != -1)
+            close(sp[0]);
         free(jb->rs);
         jb->rs = NULL;
     }
+    if (sp[1] != -1)
+        close(sp[1]);
     free(args);
+}
+
+/* An idle remote-send connected to domain, or -1. */
+static int
+idle_for(const char *domain)
+{
+    int i;
+
+    for (i = 0; i < JOBS_MAX; i++)
+        if (jobs[i].pid > 0 && jobs[i].remote && jobs[i].m == NULL
+            && jobs[i].ctl != -1 && strcmp(jobs[i].domain, domain) == 0)
+            return i;
+    return -1;
+}
+
+/* Tell an idle remote-send to QUIT: it exits, its slot is free when it
+ * is reaped. */
+static void
+retire(struct job *jb)
+{
+    if (jb->ctl != -1)
+        close(jb->ctl);
+    jb->ctl = -1;
+}
+
+/* A slot for a new remote-send wanted and none free: the connection idle
+ * longest to another domain goes. */
+static void
+retire_other(const char *domain)
+{
+    int i, best = -1;
+
+    for (i = 0; i < JOBS_MAX; i++)
+        if (jobs[i].pid > 0 && jobs[i].remote && jobs[i].m == NULL
+            && jobs[i].ctl != -1 && strcmp(jobs[i].domain, domain) != 0
+            && (best == -1 || jobs[i].idle_until < jobs[best].idle_until))
+            best = i;
+    if (best != -1)
+        retire(&jobs[best]);
+}
+
+/* The pending recipients of m at domain (from first on) to the idle
+ * remote-send in slot, with the message file.  On failure (it is gone)
+ * it is retired and the recipients stay as they were. */
+static void
+give_remote(struct msg *m, const char *domain, size_t first, int slot)
+{
+    struct job *jb = &jobs[slot];
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(sizeof(int))];
+    } cb;
+    struct msghdr mh;
+    struct iovec iov;
+    struct cmsghdr *cm;
+    struct sa rec = SA_INIT(REMOTE_RCPTS_MAX * (ADDR_MAX + 1) + 2 * ADDR_MAX);
+    size_t *rs = calloc(REMOTE_RCPTS_MAX, sizeof *rs), j, n = 0;
+    ssize_t w;
+    int mfd;
+
+    if (rs == NULL)
+        return;
+    (void)sa_append(&rec, domain, strlen(domain) + 1);
+    (void)sa_append(&rec, m->q.sender, strlen(m->q.sender) + 1);
+    for (j = first; j < m->q.n && n < REMOTE_RCPTS_MAX; j++) {
+        struct qrcpt *r = &m->q.r[j];
+        if (r->state != R_PENDING || r->busy
+            || strcmp(strrchr(r->addr, '@') + 1, domain) != 0)
+            continue;
+        (void)sa_append(&rec, r->addr, strlen(r->addr) + 1);
+        rs[n++] = j;
+    }
+    mfd = openat(messfd, m->id, O_RDONLY | O_CLOEXEC);
+    if (mfd == -1 || n == 0 || rec.s == NULL) {
+        if (mfd == -1)
+            log_warn("message file missing id=%s", m->id);
+        goto fail;
+    }
+    memset(&mh, 0, sizeof mh);
+    memset(&cb, 0, sizeof cb);
+    iov.iov_base = rec.s;
+    iov.iov_len = rec.len;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cb.b;
+    mh.msg_controllen = sizeof cb.b;
+    cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &mfd, sizeof mfd);
+    do
+        w = sendmsg(jb->ctl, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (w == -1 && errno == EINTR);
+    if (w != (ssize_t)rec.len) {
+        retire(jb);
+        goto fail;
+    }
+    close(mfd);
+    sa_free(&rec);
+    free(jb->rs);
+    jb->rs = rs;
+    jb->nr = n;
+    jb->m = m;
+    jb->idle_until = 0;
+    jb->deadline = loop_now() + DELIVERY_TIMEOUT * 1000;
+    for (j = 0; j < n; j++)
+        m->q.r[rs[j]].busy = 1;
+    return;
+fail:
+    if (mfd != -1)
+        close(mfd);
+    sa_free(&rec);
+    free(rs);
 }
 
 /* Start what is due; returns the next time something will be due. */
@@ -544,10 +685,19 @@ schedule(void)
                 if (!r->busy)
                     waiting = 1; /* it could not start now */
             } else if (loc == 0) {
-                /* One remote-send for all of this domain's recipients. */
+                /* One remote-send for all of this domain's recipients:
+                 * one already connected there, else a new one. */
                 const char *dom = strrchr(r->addr, '@') + 1;
-                int slot = free_slot(1, dom);
+                int slot = idle_for(dom);
+                if (slot != -1) {
+                    give_remote(m, dom, j, slot);
+                    if (!r->busy)
+                        waiting = 1;
+                    continue;
+                }
+                slot = free_slot(1, dom);
                 if (slot == -1) {
+                    retire_other(dom);
                     waiting = 1;
                     continue;
                 }
@@ -663,13 +813,30 @@ result_remote(struct job *jb, int st)
     free(res);
 }
 
+/* Has a remote-send's report for its message come whole (the message's
+ * "m" line, lib/rreport.h, is the last)? */
+static int
+report_whole(const struct job *jb)
+{
+    const char *p = jb->out.s;
+    size_t i;
+
+    if (p == NULL)
+        return 0;
+    for (i = 0; i < jb->out.len; i++)
+        if ((i == 0 || p[i - 1] == '\n') && p[i] == 'm' && i + 1 < jb->out.len
+            && p[i + 1] == ' ' && memchr(p + i, '\n', jb->out.len - i) != NULL)
+            return 1;
+    return 0;
+}
+
+/* The job's message is done (st: how its program ended; 0 for a whole
+ * report from a remote-send that stays): record the results. */
 static void
-job_done(struct job *jb, int st)
+message_done(struct job *jb, int st)
 {
     struct msg *m = jb->m;
 
-    drain(jb);
-    close(jb->outfd);
     (void)sa_appendc(&jb->out, 0); /* a C string (may be cut) */
     jb->out.len--;
     if (jb->remote)
@@ -679,7 +846,7 @@ job_done(struct job *jb, int st)
     sa_free(&jb->out);
     free(jb->rs);
     jb->rs = NULL;
-    jb->pid = 0;
+    jb->m = NULL;
     if (!running(m) && pending(m)) {
         m->q.tries++;
         m->q.next = (int64_t)time(NULL) + backoff(m->q.tries);
@@ -692,6 +859,34 @@ job_done(struct job *jb, int st)
     if (!pending(m) && !running(m) && finish(m))
         return;
     save(m);
+}
+
+static void
+job_done(struct job *jb, int st)
+{
+    drain(jb);
+    close(jb->outfd);
+    retire(jb);
+    jb->pid = 0;
+    if (jb->m != NULL) {
+        /* a whole report counts, however remote-send ended after it */
+        message_done(jb, jb->remote && report_whole(jb) ? 0 : st);
+    } else {
+        sa_free(&jb->out);
+    }
+}
+
+/* A remote-send's report came whole while it runs: its message is done,
+ * and it waits, connected, for another one to its domain. */
+static void
+report_in(struct job *jb)
+{
+    message_done(jb, 0);
+    jb->out = (struct sa)SA_INIT(RREPORT_MAX);
+    jb->idle_until = loop_now() + REMOTE_IDLE_MS;
+    jb->deadline = jb->idle_until + 60 * 1000; /* it must go by then */
+    if (stopping || jb->ctl == -1)
+        retire(jb);
 }
 
 static void
@@ -792,6 +987,8 @@ main(int argc, char **argv)
             || inotify_add_watch(ino, qdir, IN_CREATE | IN_MOVED_TO) == -1)
             log_die(EXIT_TEMP, "inotify error=%s", strerror(errno));
     }
+    for (i = 0; i < JOBS_MAX; i++)
+        jobs[i].ctl = -1;
     load_info();
     log_info("start queue=%s messages=%zu", qdir, nmsgs);
     for (;;) {
@@ -822,9 +1019,12 @@ main(int argc, char **argv)
         }
         deadline = next == -1 ? -1 : loop_now()
                 + (next - (int64_t)time(NULL)) * 1000 + 50;
-        for (i = 0; i < JOBS_MAX; i++)
-            if (jobs[i].pid > 0 && (deadline == -1 || jobs[i].deadline < deadline))
-                deadline = jobs[i].deadline;
+        for (i = 0; i < JOBS_MAX; i++) {
+            int64_t t = jobs[i].m == NULL && jobs[i].ctl != -1
+                ? jobs[i].idle_until : jobs[i].deadline;
+            if (jobs[i].pid > 0 && (deadline == -1 || t < deadline))
+                deadline = t;
+        }
         pf[0].fd = sp;
         pf[0].events = POLLIN;
         pf[1].fd = ino;
@@ -842,10 +1042,18 @@ main(int argc, char **argv)
             while (read(ino, evbuf, sizeof evbuf) > 0)
                 todo_changed = 1;
         }
-        /* Keep the children's pipes drained into their buffers. */
+        /* Keep the children's pipes drained into their buffers; a
+         * remote-send's whole report ends its message; an idle one past
+         * its time is told to go. */
         for (i = 0; i < JOBS_MAX; i++)
             if (jobs[i].pid > 0) {
                 drain(&jobs[i]);
+                if (jobs[i].remote && jobs[i].m != NULL
+                    && report_whole(&jobs[i]))
+                    report_in(&jobs[i]);
+                if (jobs[i].m == NULL && jobs[i].ctl != -1
+                    && (stopping || loop_now() >= jobs[i].idle_until))
+                    retire(&jobs[i]);
                 if (loop_now() > jobs[i].deadline)
                     kill(jobs[i].pid, SIGKILL);
             }
@@ -860,6 +1068,9 @@ main(int argc, char **argv)
             else
                 stopping = 1;
         }
+        for (i = 0; stopping && i < JOBS_MAX; i++)
+            if (jobs[i].pid > 0 && jobs[i].m == NULL)
+                retire(&jobs[i]); /* idle connections: QUIT now */
         reap();
     }
 }

@@ -7,6 +7,13 @@
  * message on fd 0 is the queue's file (canonical CRLF text).  The report
  * on fd 1 is lib/rreport.h's: one line per recipient (accepted, failed
  * for good, try later, with the remote text) and one for the message.
+ * With REMOTE_REUSE set and fd 3 a socket (queue-run's), the connection
+ * stays open after the report, for more messages to the same domain:
+ * each comes on fd 3 as one record "<domain>\0<sender>\0<rcpt>\0..."
+ * with the message file's descriptor (SCM_RIGHTS), and gets its report
+ * on fd 1 in turn (next_job); a connection the server spoke on or closed
+ * meanwhile is not used, the message goes afresh.  EOF on fd 3 (or
+ * REUSE_WAIT seconds without a record) ends it, with QUIT.
  *
  * Where to: a static route for DOMAIN, else for "*" (the smarthost), in
  * $FACTEUR_CONF/routes.cdb (lib/route.h: host used as given, port, TLS
@@ -51,7 +58,7 @@
  * 30), REMOTE_TIMEOUT (a reply, default 300: RFC 5321 4.5.3.2),
  * REMOTE_DATA_TIMEOUT (the reply to the final dot, default 600),
  * REMOTE_SMTP_PORT (the port of MX hosts, default 25: for tests, or a
- * private relay network).
+ * private relay network), REMOTE_REUSE (fd 3 brings more messages).
  * Files: hostname (the EHLO name), routes.cdb, cafile, remoteuser,
  * statedir (the MTA-STS cache, default /var/lib/facteur).
  * Privileges: started as root (by queue-run), it reads routes.cdb and the
@@ -105,6 +112,11 @@
 #define CONNECT_TIMEOUT 30
 #define REPLY_TIMEOUT 300
 #define DATA_TIMEOUT 600
+/* Waiting for queue-run's next message on a kept connection (seconds):
+ * queue-run closes its end sooner when it has none. */
+#define REUSE_WAIT 30
+/* One message record on fd 3: its domain, sender and recipients. */
+#define REUSE_JOB_MAX 65536
 
 /* What a recipient has come to. */
 struct rcpt {
@@ -127,6 +139,7 @@ static int msg8bit;
 static struct tlsanchors anchors;
 static int anchors_loaded;
 static unsigned char *bundle;   /* the CA bundle, read while privileged */
+static char cafile[4096];
 static size_t bundlelen;
 
 /* The trust anchors, decoded at the first verification only: most
@@ -155,9 +168,14 @@ struct conn {
     int64_t deadline;
     char host[DNSNAME_MAX + 1];
     char ip[INET6_ADDRSTRLEN];
+    int open;              /* kept open after a transaction */
+    int clean;             /* its last transaction ended with DATA's reply */
+    struct smtpreply eh;   /* its EHLO reply: what it offers */
 };
 
 static struct conn c;
+/* fd 3 is queue-run's socket: the connection may serve more messages */
+static int reuse;
 
 static void
 set_last(const char *fmt, const char *a, const char *b)
@@ -454,9 +472,11 @@ rcpt_reply(size_t i, const struct smtpreply *r)
     return 0;
 }
 
-/* The transaction on an open, greeted, EHLO'd connection. */
+/* The transaction on an open, greeted, EHLO'd connection (reused: kept
+ * from an earlier message, where a 421 to MAIL means the server is going
+ * and another connection is made). */
 static enum attempt
-transaction(struct conn *k, const struct smtpreply *eh)
+transaction(struct conn *k, const struct smtpreply *eh, int reused)
 {
     char cmd[ADDR_MAX * 2 + 128], t[RREPORT_TEXT_MAX + 1];
     struct smtpreply r;
@@ -465,6 +485,7 @@ transaction(struct conn *k, const struct smtpreply *eh)
 
     for (i = 0; i < nrcpt; i++)
         rcpts[i].sent = 0;
+    k->clean = 0;
 
     if (utf8 && !(eh->ehlo & EHLO_SMTPUTF8)) {
         snprintf(t, sizeof t, "%s [%s] cannot take UTF-8 addresses "
@@ -522,10 +543,8 @@ transaction(struct conn *k, const struct smtpreply *eh)
             accepted += rcpt_reply(i, &r);
         }
     }
-    if (accepted == 0) {
-        send_cmd(k, "QUIT\r\n");
+    if (accepted == 0)
         return DONE;
-    }
     if (send_cmd(k, "DATA\r\n") == -1 || get_reply(k, &r, 120) == -1)
         return NEXT;
     if (r.code != 354) {
@@ -535,7 +554,6 @@ transaction(struct conn *k, const struct smtpreply *eh)
                 rcpts[i].code = r.code / 100 == 5 ? 'P' : 'T';
                 snprintf(rcpts[i].text, sizeof rcpts[i].text, "%s", t);
             }
-        send_cmd(k, "QUIT\r\n");
         return DONE;
     }
     if (send_body(k) == -1 || get_reply(k, &r, data_to) == -1) {
@@ -545,6 +563,7 @@ transaction(struct conn *k, const struct smtpreply *eh)
         set_last("%s [%s]: connection lost during DATA", c.host, c.ip);
         return NEXT;
     }
+    k->clean = 1;
     said(t, sizeof t, &r);
     for (i = 0; i < nrcpt; i++)
         if (rcpts[i].sent && rcpts[i].code == 0) {
@@ -557,7 +576,6 @@ transaction(struct conn *k, const struct smtpreply *eh)
         c.tls ? tlsclient_cipher(&c.t) : "",
         c.tls && c.t.dane ? c.t.dane
             : c.tls && tlsclient_verified(&c.t) ? "ca" : "no", r.text);
-    send_cmd(k, "QUIT\r\n");
     return DONE;
 
 mailfail_drain:
@@ -569,10 +587,23 @@ mailfail_drain:
                 break;
         }
 mailfail:
+    if (reused && r.code == 421)
+        return NEXT;
     said(t, sizeof t, &r);
     set_all(r.code / 100 == 5 ? 'P' : 'T', t, 1);
-    send_cmd(k, "QUIT\r\n");
     return DONE;
+}
+
+/* End the connection: QUIT first when it is still in step (polite). */
+static void
+hang_up(int quit)
+{
+    if (quit)
+        (void)send_cmd(&c, "QUIT\r\n");
+    if (c.tls)
+        tlsclient_close(&c.t);
+    close(c.fd);
+    c.open = 0;
 }
 
 /* Try one address of one host.  tls_fallback: a retry in clear after a
@@ -687,10 +718,14 @@ attempt(const struct sockaddr *sa, socklen_t salen, const char *host,
         close(c.fd);
         return NEXT;
     }
-    res = transaction(&c, &eh);
-    if (c.tls)
-        tlsclient_close(&c.t);
-    close(c.fd);
+    res = transaction(&c, &eh, 0);
+    if (res == DONE && reuse) {
+        /* kept for queue-run's next message to this domain */
+        c.open = 1;
+        c.eh = eh;
+        return res;
+    }
+    hang_up(res == DONE);
     return res;
 }
 
@@ -1001,17 +1036,200 @@ report(void)
         exit(EXIT_TEMP);
 }
 
+/* The message on fd 0 (a file): its size, and whether it has 8-bit
+ * bytes.  0 or -1. */
+static int
+take_message(void)
+{
+    unsigned char b[16384];
+    struct stat st;
+    ssize_t n;
+
+    if (fstat(0, &st) == -1 || !S_ISREG(st.st_mode))
+        return -1;
+    msgsize = (uint64_t)st.st_size;
+    msg8bit = 0;
+    while (!msg8bit && (n = read(0, b, sizeof b)) > 0)
+        for (ssize_t k = 0; k < n; k++)
+            if (b[k] >= 0x80)
+                msg8bit = 1;
+    return 0;
+}
+
+/*
+ * The next message queue-run gives this process (fd 3, a SOCK_SEQPACKET
+ * socket): one record "<domain>\0<sender>\0<rcpt>\0..." with the
+ * message file's descriptor (SCM_RIGHTS).  The domain must be this
+ * process's: a connection serves one destination.  1 (fd 0, SENDER and
+ * rcpts[] are the new message's), or 0: queue-run closed its end, nothing
+ * came within REUSE_WAIT, or the record is not one (queue-run then finds
+ * no report and retries the message later).
+ */
+static int
+next_job(const char *domain)
+{
+    static char buf[REUSE_JOB_MAX + 1];
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(sizeof(int))];
+    } cb;
+    struct msghdr mh;
+    struct iovec iov;
+    struct cmsghdr *cm;
+    struct rcpt *nr;
+    size_t n, i, k, cnt;
+    ssize_t got;
+    int fd = -1;
+
+    if (fd_wait(3, POLLIN, loop_now() + REUSE_WAIT * 1000LL) == -1)
+        return 0;
+    memset(&mh, 0, sizeof mh);
+    iov.iov_base = buf;
+    iov.iov_len = REUSE_JOB_MAX;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cb.b;
+    mh.msg_controllen = sizeof cb.b;
+    do
+        got = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
+    while (got == -1 && errno == EINTR);
+    for (cm = got > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm != NULL;
+         cm = CMSG_NXTHDR(&mh, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS
+            && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    if (got <= 0 || fd == -1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+        || buf[got - 1] != 0) {
+        if (fd != -1)
+            close(fd);
+        return 0;
+    }
+    n = (size_t)got;
+    /* fields: the domain, the sender, then at least one recipient */
+    for (i = 0, cnt = 0; i < n; i++)
+        cnt += buf[i] == 0;
+    if (cnt < 3 || cnt - 2 > REMOTE_RCPT_MAX || strcmp(buf, domain) != 0
+        || dup2(fd, 0) == -1) {
+        close(fd);
+        return 0;
+    }
+    close(fd);
+    i = strlen(buf) + 1;
+    if (addr_parse(buf + i, strlen(buf + i), 1, &sender) == -1)
+        return 0;
+    i += strlen(buf + i) + 1;
+    nr = realloc(rcpts, (cnt - 2) * sizeof *rcpts);
+    if (nr == NULL)
+        return 0;
+    rcpts = nr;
+    nrcpt = cnt - 2;
+    memset(rcpts, 0, nrcpt * sizeof *rcpts);
+    for (k = 0; k < nrcpt; k++) {
+        if (addr_parse(buf + i, strlen(buf + i), 0, &rcpts[k].a) == -1)
+            return 0;
+        i += strlen(buf + i) + 1;
+    }
+    if (take_message() == -1)
+        return 0;
+    set_last("no host could be reached", NULL, NULL);
+    return 1;
+}
+
+/* The next message on the connection kept open: not when the server
+ * spoke meanwhile (a 421 as it times the connection out) or closed it;
+ * RSET first unless the last transaction ended cleanly (with DATA's
+ * reply). */
+static enum attempt
+again(void)
+{
+    struct smtpreply r;
+    struct pollfd p;
+
+    p.fd = c.fd;
+    p.events = POLLIN;
+    if (c.rpos < c.rlen || poll(&p, 1, 0) != 0)
+        return NEXT;
+    if (!c.clean && (send_cmd(&c, "RSET\r\n") == -1
+                        || get_reply(&c, &r, reply_to) == -1
+                        || r.code / 100 != 2))
+        return NEXT;
+    if (transaction(&c, &c.eh, 1) == NEXT)
+        return NEXT;
+    return DONE;
+}
+
+/* One message (the recipients in rcpts[]) to domain: by its route, else
+ * its MX hosts.  The results are in rcpts[] and last. */
+static void
+deliver(struct dns *d, int have_dns, int have_route, const struct route *rt,
+    const char *domain)
+{
+    static struct dns_answer mx;
+    enum route_tls pol = ROUTE_TLS_MAY;
+    int dq;
+
+    if (have_route == -1)
+        return;
+    if (have_route) {
+        pol = rt->tls;
+        if (pol == ROUTE_TLS_VERIFY && !need_anchors())
+            set_last("no CA bundle (%.300s) to verify with", cafile, NULL);
+        else if (!have_dns && rt->host[0] != '[')
+            set_last("no usable DNS resolver", NULL, NULL);
+        else
+            try_host(d, rt->host, rt->port, rt, pol, 0);
+        return;
+    }
+    if (!have_dns) {
+        set_last("no usable DNS resolver", NULL, NULL);
+        return;
+    }
+    dq = dns_query(d, domain, DNS_T_MX, &mx);
+    if (dq == DNS_TEMP) {
+        set_last("DNS temporary failure looking up the MX of %s", domain,
+            NULL);
+    } else if (dq == DNS_NXDOMAIN) {
+        set_last("5.1.2 the domain %s does not exist", domain, NULL);
+        set_all('P', last, 1);
+    } else if (dq == DNS_OK && mx.n == 1 && mx.u.mx[0].host[0] == 0) {
+        set_last("5.1.10 %s accepts no mail (null MX, RFC 7505)", domain,
+            NULL);
+        set_all('P', last, 1);
+    } else if (dq == DNS_NODATA) {
+        /* no MX: the domain itself */
+        try_host(d, domain, mxport, NULL, pol, mx.ad);
+    } else {
+        static struct mtasts_policy sts;
+        int enforce = sts_policy(d, domain, &sts)
+            && sts.mode == MTASTS_ENFORCE;
+        size_t k;
+        for (k = 0; k < mx.n; k++) {
+            const char *h = mx.u.mx[k].host;
+            if (h[0] == 0)
+                continue;
+            if (enforce && !mtasts_mx_ok(&sts, h)) {
+                set_last("MX host %s is not allowed by the MTA-STS policy "
+                         "of %s", h, domain);
+                continue;
+            }
+            /* MTA-STS enforce: TLS with a certificate valid for the MX
+             * name (DANE, when published, decides instead). */
+            if (try_host(d, h, mxport, NULL,
+                    enforce ? ROUTE_TLS_VERIFY : pol, mx.ad) == DONE)
+                break;
+        }
+    }
+}
+
 int
 main(int argc, char **argv)
 {
-    static struct dns_answer mx;
     struct route rt;
     struct dns d;
     struct stat st;
-    char domain[DNSNAME_MAX + 1], cafile[4096];
+    char domain[DNSNAME_MAX + 1];
     const char *s = getenv("SENDER");
-    enum route_tls pol = ROUTE_TLS_MAY;
-    int i, have_route, have_dns, dq;
+    int i, have_route, have_dns;
 
     log_init("remote-send");
     signal(SIGPIPE, SIG_IGN);
@@ -1030,17 +1248,12 @@ main(int argc, char **argv)
     for (i = 2; i < argc; i++)
         if (addr_parse(argv[i], strlen(argv[i]), 0, &rcpts[i - 2].a) == -1)
             log_die(EXIT_PERM, "bad recipient: %s", argv[i]);
-    if (fstat(0, &st) == -1 || !S_ISREG(st.st_mode))
+    if (take_message() == -1)
         log_die(EXIT_TEMP, "the message on fd 0 must be a file");
-    msgsize = (uint64_t)st.st_size;
-    {
-        unsigned char b[16384];
-        ssize_t n;
-        while (!msg8bit && (n = read(0, b, sizeof b)) > 0)
-            for (ssize_t k = 0; k < n; k++)
-                if (b[k] >= 0x80)
-                    msg8bit = 1;
-    }
+    /* queue-run's offer of more messages: fd 3, said so in REMOTE_REUSE
+     * (an fd 3 inherited by chance must not be read) */
+    reuse = getenv("REMOTE_REUSE") != NULL && fstat(3, &st) == 0
+        && S_ISSOCK(st.st_mode);
     connect_to = (int)conf_env_num("REMOTE_CONNECT_TIMEOUT", CONNECT_TIMEOUT,
         1, 86400);
     reply_to = (int)conf_env_num("REMOTE_TIMEOUT", REPLY_TIMEOUT, 1, 86400);
@@ -1075,63 +1288,24 @@ main(int argc, char **argv)
         route_wipe(&rt);
         log_die(EXIT_TEMP, "cannot drop privileges: %s", strerror(errno));
     }
-    if (have_route == -1) {
+    if (have_route == -1)
         set_last("cannot read routes.cdb", NULL, NULL);
-        report();
-        return 0;
-    }
-    if (have_route) {
-        pol = rt.tls;
-        if (pol == ROUTE_TLS_VERIFY && !need_anchors())
-            set_last("no CA bundle (%s) to verify with", cafile, NULL);
-        else if (!have_dns && rt.host[0] != '[')
-            set_last("no usable DNS resolver", NULL, NULL);
-        else
-            try_host(&d, rt.host, rt.port, &rt, pol, 0);
-        route_wipe(&rt);
-        report();
-        return 0;
-    }
-    if (!have_dns) {
-        set_last("no usable DNS resolver", NULL, NULL);
-        report();
-        return 0;
-    }
-    dq = dns_query(&d, domain, DNS_T_MX, &mx);
-    if (dq == DNS_TEMP) {
-        set_last("DNS temporary failure looking up the MX of %s", domain,
-            NULL);
-    } else if (dq == DNS_NXDOMAIN) {
-        set_last("5.1.2 the domain %s does not exist", domain, NULL);
-        set_all('P', last, 1);
-    } else if (dq == DNS_OK && mx.n == 1 && mx.u.mx[0].host[0] == 0) {
-        set_last("5.1.10 %s accepts no mail (null MX, RFC 7505)", domain,
-            NULL);
-        set_all('P', last, 1);
-    } else if (dq == DNS_NODATA) {
-        /* no MX: the domain itself */
-        try_host(&d, domain, mxport, NULL, pol, mx.ad);
-    } else {
-        static struct mtasts_policy sts;
-        int enforce = sts_policy(&d, domain, &sts)
-            && sts.mode == MTASTS_ENFORCE;
-        size_t k;
-        for (k = 0; k < mx.n; k++) {
-            const char *h = mx.u.mx[k].host;
-            if (h[0] == 0)
-                continue;
-            if (enforce && !mtasts_mx_ok(&sts, h)) {
-                set_last("MX host %s is not allowed by the MTA-STS policy "
-                         "of %s", h, domain);
-                continue;
-            }
-            /* MTA-STS enforce: TLS with a certificate valid for the MX
-             * name (DANE, when published, decides instead). */
-            if (try_host(&d, h, mxport, NULL,
-                    enforce ? ROUTE_TLS_VERIFY : pol, mx.ad) == DONE)
-                break;
-        }
-    }
+    deliver(&d, have_dns, have_route, &rt, domain);
     report();
+    /* More messages to the same domain, while queue-run has them: on the
+     * connection kept open when it is still in step, else afresh. */
+    while (reuse && next_job(domain) == 1) {
+        if (have_route == -1)
+            set_last("cannot read routes.cdb", NULL, NULL);
+        else if (!c.open || again() == NEXT) {
+            if (c.open)
+                hang_up(0);
+            deliver(&d, have_dns, have_route, &rt, domain);
+        }
+        report();
+    }
+    if (c.open)
+        hang_up(1);
+    route_wipe(&rt);
     return 0;
 }

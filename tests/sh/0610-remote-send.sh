@@ -206,6 +206,8 @@ smtpd_tls_security_level = may
 smtpd_tls_cert_file = $A/tls/default/fullchain.pem
 smtpd_tls_key_file = $A/tls/default/privkey.pem
 smtpd_tls_loglevel = 1
+# drops a connection idle for a second (the reuse test below)
+smtpd_timeout = 1s
 EOF
 echo "u@fallback.test fallback.test/u/" >"$PF/conf/vmailbox"
 chown 65534:65534 "$PF/mail"
@@ -246,6 +248,28 @@ check "Postfix logged a TLS connection from remote-send" \
     grep -q "TLS connection established from .*127.0.0.1" "$PF/maillog"
 check "remote-send logged host, TLS version and cipher" \
     grep -Eq "remote-send: info: [0-9a-f]+ sent host=mx-pf.fallback.test ip=127.0.0.1 tls=TLSv1.2:ECDHE-" "$LOG"
+
+# Connection reuse: messages to one domain queued together share
+# connections (queue-run gives a remote-send whose report is in the next
+# message for its domain, REMOTE_IDLE_MS).
+n0=$(grep -c "connect from" "$PF/maillog")
+for i in 1 2 3 4 5 6; do send u@fallback.test "reuse-$i"; done
+check "six messages to one domain: all taken" \
+    wait_for 15 sh -c "[ \$(grep -rl 'Subject: reuse-' '$PF/mail/fallback.test/u/new' | wc -l) -eq 6 ]"
+sids=$(grep "sent host=mx-pf.fallback.test" "$LOG" | tail -6 | awk '{print $3}' | sort -u | wc -l)
+conns=$(($(grep -c "connect from" "$PF/maillog") - n0))
+check "... by fewer processes and connections than messages (remote-send $sids, Postfix connections $conns)" \
+    sh -c "[ $sids -lt 6 ] && [ $conns -lt 6 ]"
+# A kept connection the server closes (Postfix: 421 after its 1 s
+# timeout) is not used: the next message goes over a new one, at once.
+send u@fallback.test before-idle
+wait_for 10 has "$PF/mail/fallback.test/u/new" "Subject: before-idle"
+sleep 1.5
+send u@fallback.test after-idle
+check "a kept connection the server closed: the next message goes over a new one" \
+    wait_for 10 has "$PF/mail/fallback.test/u/new" "Subject: after-idle"
+check "... by the same remote-send, never deferred" \
+    sh -c "[ \$(grep 'sent host=mx-pf.fallback.test' '$LOG' | tail -2 | awk '{print \$3}' | sort -u | wc -l) -eq 1 ] && ! cat '$T'/a/queue/info/* 2>/dev/null | grep -q u@fallback.test"
 
 send bob@b.test to-facteur
 check "delivered to another facteur through its smtpd" \
