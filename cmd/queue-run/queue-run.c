@@ -60,6 +60,7 @@
 #include "conf.h"
 #include "dsn.h"
 #include "envelope.h"
+#include "fdpass.h"
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
@@ -549,16 +550,8 @@ static void
 give_remote(struct msg *m, const char *domain, size_t first, int slot)
 {
     struct job *jb = &jobs[slot];
-    union {
-        struct cmsghdr h;
-        char b[CMSG_SPACE(sizeof(int))];
-    } cb;
-    struct msghdr mh;
-    struct iovec iov;
-    struct cmsghdr *cm;
     struct sa rec = SA_INIT(REMOTE_RCPTS_MAX * (ADDR_MAX + 1) + 2 * ADDR_MAX);
     size_t *rs = calloc(REMOTE_RCPTS_MAX, sizeof *rs), j, n = 0;
-    ssize_t w;
     int mfd;
 
     if (rs == NULL)
@@ -579,23 +572,7 @@ give_remote(struct msg *m, const char *domain, size_t first, int slot)
             log_warn("message file missing id=%s", m->id);
         goto fail;
     }
-    memset(&mh, 0, sizeof mh);
-    memset(&cb, 0, sizeof cb);
-    iov.iov_base = rec.s;
-    iov.iov_len = rec.len;
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cb.b;
-    mh.msg_controllen = sizeof cb.b;
-    cm = CMSG_FIRSTHDR(&mh);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &mfd, sizeof mfd);
-    do
-        w = sendmsg(jb->ctl, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (w == -1 && errno == EINTR);
-    if (w != (ssize_t)rec.len) {
+    if (fdpass_send(jb->ctl, rec.s, rec.len, mfd) == -1) {
         retire(jb);
         goto fail;
     }

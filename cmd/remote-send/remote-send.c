@@ -98,6 +98,7 @@
 #include "dns.h"
 #include "dnsname.h"
 #include "exitcode.h"
+#include "fdpass.h"
 #include "log.h"
 #include "loop.h"
 #include "mtasts.h"
@@ -1069,38 +1070,16 @@ static int
 next_job(const char *domain)
 {
     static char buf[REUSE_JOB_MAX + 1];
-    union {
-        struct cmsghdr h;
-        char b[CMSG_SPACE(sizeof(int))];
-    } cb;
-    struct msghdr mh;
-    struct iovec iov;
-    struct cmsghdr *cm;
     struct rcpt *nr;
     size_t n, i, k, cnt;
     ssize_t got;
-    int fd = -1;
+    int fd;
 
     if (fd_wait(3, POLLIN, loop_now() + REUSE_WAIT * 1000LL) == -1)
         return 0;
-    memset(&mh, 0, sizeof mh);
-    iov.iov_base = buf;
-    iov.iov_len = REUSE_JOB_MAX;
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cb.b;
-    mh.msg_controllen = sizeof cb.b;
-    do
-        got = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
-    while (got == -1 && errno == EINTR);
-    for (cm = got > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm != NULL;
-         cm = CMSG_NXTHDR(&mh, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS
-            && cm->cmsg_len == CMSG_LEN(sizeof(int)))
-            memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-    if (got <= 0 || fd == -1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-        || buf[got - 1] != 0) {
-        if (fd != -1)
+    got = fdpass_recv(3, buf, REUSE_JOB_MAX, &fd);
+    if (got <= 0 || buf[got - 1] != 0) {
+        if (got > 0)
             close(fd);
         return 0;
     }
