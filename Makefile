@@ -11,7 +11,7 @@ LIBH = lib/addr.h lib/conf.h lib/canon.h lib/envelope.h lib/queue.h lib/sibling.
 	lib/smtpsrv.h lib/maildir.h lib/pwhash.h lib/sasl.h lib/authfail.h \
 	lib/tlsnames.h lib/tlsclient.h lib/smtpreply.h lib/rreport.h \
 	lib/dane.h lib/mtasts.h lib/dkim.h lib/spf.h lib/authmon.h lib/str.h \
-	lib/imap.h lib/imapparse.h lib/mutf7.h lib/imapmsg.h lib/imapsearch.h lib/mindex.h lib/fdpass.h
+	lib/imap.h lib/imapparse.h lib/mutf7.h lib/imapmsg.h lib/imapsearch.h lib/mindex.h lib/fdpass.h lib/qfilter.h
 LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/sibling.o lib/qinfo.o lib/hdraddr.o lib/buf.o lib/cdbq.o lib/conninfo.o lib/dns.o lib/dnsname.o lib/log.o \
 	lib/loop.o lib/priv.o lib/sa.o lib/tlscache.o lib/tlscert.o \
 	lib/tlsfacts.o lib/tlshello.o lib/tlskey.o \
@@ -20,7 +20,7 @@ LIBOBJ = lib/addr.o lib/conf.o lib/canon.o lib/envelope.o lib/queue.o lib/siblin
 	lib/smtpsrv.o lib/maildir.o lib/pwhash.o lib/sasl.o lib/authfail.o \
 	lib/tlsnames.o lib/tlsclient.o lib/smtpreply.o lib/rreport.o \
 	lib/dane.o lib/mtasts.o lib/dkim.o lib/spf.o lib/authmon.o lib/str.o \
-	lib/imapparse.o lib/mutf7.o lib/imapmsg.o lib/imapsearch.o lib/mindex.o lib/fdpass.o
+	lib/imapparse.o lib/mutf7.o lib/imapmsg.o lib/imapsearch.o lib/mindex.o lib/fdpass.o lib/qfilter.o
 # BearSSL linked statically: a process per connection pays for every
 # shared library at each exec (mapping and relocation), ~0.3 ms here.
 LIBS = -Wl,-Bstatic -lbearssl -Wl,-Bdynamic -lcdb

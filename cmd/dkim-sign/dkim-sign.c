@@ -32,7 +32,7 @@
  * caller (lib/qspawn.h).
  * Limits: the message size limit (sizelimit; the message is held in
  * memory), lib/dkim.h's header limits, ENVELOPE_MAX, each read and the
- * hand-over wait at most TIMEOUT_MS.
+ * hand-over wait at most QFILTER_TIMEOUT_MS (lib/qfilter.h).
  * Privileges: none; it runs as its caller (submissiond's session user),
  * who must be able to read the keys.
  */
@@ -44,72 +44,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "canon.h"
 #include "conf.h"
 #include "dkim.h"
 #include "envelope.h"
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
-#include "qspawn.h"
+#include "qfilter.h"
 
-#define TIMEOUT_MS (3600 * 1000)
 #define PATH_MAX_LEN 4096
-
-/* qmail-queue exit codes. */
-#define Q_REFUSED 31
-#define Q_NOMEM 51
-#define Q_READ 54
-#define Q_CONF 55
-#define Q_EXEC 71
-#define Q_BUG 81
-#define Q_ENVFMT 91
-
-/* The message from fd 0, canonical, into msg (at most limit bytes). */
-static void
-read_message(struct sa *msg, uint64_t limit)
-{
-    static unsigned char in[65536], out[2 * sizeof in + 2], mem[65536];
-    struct canon c;
-    struct buf b;
-    ssize_t r;
-    size_t n;
-
-    buf_init(&b, 0, mem, sizeof mem);
-    b.deadline = loop_now() + TIMEOUT_MS;
-    canon_init(&c);
-    do {
-        r = buf_get(&b, in, sizeof in);
-        if (r == -1)
-            log_die(Q_READ, "cannot read the message: %s", strerror(errno));
-        n = r == 0 ? canon_finish(&c, out) : canon_feed(&c, in, (size_t)r, out);
-        if (c.size > limit)
-            log_die(Q_REFUSED, "message refused: larger than the size limit");
-        if (sa_append(msg, out, n) == -1)
-            log_die(Q_NOMEM, "out of memory");
-    } while (r > 0);
-}
-
-/* The envelope from fd 1, as it is (queue-inject checks it). */
-static void
-read_envelope(struct sa *env)
-{
-    static unsigned char mem[4096];
-    unsigned char in[4096];
-    struct buf b;
-    ssize_t r;
-
-    buf_init(&b, 1, mem, sizeof mem);
-    b.deadline = loop_now() + TIMEOUT_MS;
-    while ((r = buf_get(&b, in, sizeof in)) != 0) {
-        if (r == -1)
-            log_die(Q_READ, "cannot read the envelope: %s", strerror(errno));
-        if (sa_append(env, in, (size_t)r) == -1)
-            log_die(errno == E2BIG ? Q_ENVFMT : Q_NOMEM,
-                "envelope too large");
-    }
-}
 
 /*
  * The DKIM-Signature field for msg into sig, or nothing (sig empty) when
@@ -165,10 +108,7 @@ main(int argc, char **argv)
 {
     struct sa msg = SA_INIT(0), env = SA_INIT(ENVELOPE_MAX);
     struct sa sig = SA_INIT(65536);
-    struct qspawn q;
     uint64_t limit;
-    int64_t deadline;
-    int code, e = 0;
 
     log_init("dkim-sign");
     signal(SIGPIPE, SIG_IGN);
@@ -178,28 +118,8 @@ main(int argc, char **argv)
     if (conf_sizelimit(&limit) == -1)
         log_die(Q_CONF, "cannot read $FACTEUR_CONF/sizelimit");
     msg.max = limit > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)limit + 2;
-    read_message(&msg, limit);
-    read_envelope(&env);
+    qfilter_read(&msg, limit, &env);
     sign(&msg, &sig);
-
-    /* queue-inject, the sibling, with the same envelope. */
-    if (unsetenv("FACTEUR_QUEUE") == -1 || qspawn_start(&q, argv[0]) == -1)
-        log_die(Q_EXEC, "cannot run queue-inject: %s", strerror(errno));
-    deadline = loop_now() + TIMEOUT_MS;
-    if (fd_write_all(q.msgfd, sig.s ? sig.s : "", sig.len, deadline) == -1
-        || fd_write_all(q.msgfd, msg.s ? msg.s : "", msg.len, deadline)
-            == -1)
-        e = errno;
-    code = qspawn_finish(&q, e == 0 ? &env : NULL, deadline);
-    if (code == -1)
-        log_die(Q_EXEC, "cannot wait for queue-inject: %s", strerror(errno));
-    if (e != 0) {
-        /* queue-inject stopped reading (EPIPE): its code says why; any
-         * other failure is ours, and temporary. */
-        if (e == EPIPE && code != 0)
-            return code;
-        log_die(Q_EXEC, "cannot hand the message to queue-inject: %s",
-            strerror(e));
-    }
-    return code;
+    /* queue-inject, the sibling, with the same envelope */
+    return qfilter_pass(argv[0], &sig, &msg, &env);
 }
