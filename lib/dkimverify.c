@@ -25,8 +25,6 @@
 #include "dkimverify.h"
 #include "sa.h"
 
-/* The largest RSA signature or public key handled, in bytes. */
-#define SIG_BYTES (DKIMV_RSA_BITS_MAX / 8)
 /* base64 text kept for decoding: b= of any length a field holds, p= of
  * any record. */
 #define B64_TEXT_MAX DKIMV_FIELD_MAX
@@ -65,6 +63,14 @@ struct work {
     br_sha256_context hash;
 };
 
+/* A body hash already made, for the next signature of the same kind
+ * (an author's and a list's signatures often share c= and have no l=). */
+struct bodydone {
+    int relaxed, limited;
+    uint64_t lv, total;
+    unsigned char hash[32];
+};
+
 struct ctx {
     const char *msg;
     size_t len, hlen, body;
@@ -78,6 +84,8 @@ struct ctx {
     struct work *w;
     struct sa canon; /* one field, canonicalized */
     struct sa own;   /* the signature's own field without b= */
+    struct bodydone done[DKIMV_SIGS_MAX];
+    size_t ndone;
 };
 
 const char *
@@ -517,9 +525,19 @@ body_hash(struct ctx *c, int relaxed, const struct tag *l, uint64_t lv,
     unsigned char out[32], uint64_t *total)
 {
     struct bodyhash b;
+    struct bodydone *d;
     const char *p = c->msg + c->body;
     size_t n = c->len - c->body, k;
 
+    for (k = 0; k < c->ndone; k++) {
+        d = &c->done[k];
+        if (d->relaxed == relaxed && d->limited == (l != NULL)
+            && d->lv == lv) {
+            memcpy(out, d->hash, 32);
+            *total = d->total;
+            return;
+        }
+    }
     br_sha256_init(&c->w->hash);
     b.h = &c->w->hash;
     b.limited = l != NULL;
@@ -543,6 +561,14 @@ body_hash(struct ctx *c, int relaxed, const struct tag *l, uint64_t lv,
     }
     br_sha256_out(&c->w->hash, out);
     *total = b.total;
+    if (c->ndone < DKIMV_SIGS_MAX) {
+        d = &c->done[c->ndone++];
+        d->relaxed = relaxed;
+        d->limited = l != NULL;
+        d->lv = lv;
+        d->total = b.total;
+        memcpy(d->hash, out, 32);
+    }
 }
 
 /* Hash one field of the message, canonicalized.  0, or -1 (ENOMEM). */
@@ -920,6 +946,7 @@ verify_one(struct ctx *c, size_t self, size_t off, size_t flen,
         r->b[o] = 0;
     }
 
+    memset(&sg, 0, sizeof sg);
     if (sig_tags(c, &w->sig, &sg, r) == -1)
         return;
     if (sg.l != NULL) {

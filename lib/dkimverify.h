@@ -40,7 +40,8 @@
  * caller, who should distrust such a pass: content may be appended to a
  * body signed with l= without breaking the signature.  t=y in the key
  * record (testing) is reported in testing: RFC 6376 3.6.1 asks that such
- * a pass be treated as no signature.
+ * a pass be treated as no signature.  A t= in the future is accepted
+ * (RFC 6376 3.5 only allows ignoring it): clocks differ.
  *
  * Limits (beyond them: permerror): DKIM_HEADER_MAX bytes of header
  * section and DKIMV_FIELDS_MAX fields in it, DKIMV_FIELD_MAX bytes of
@@ -118,7 +119,9 @@ struct dkimv_sig {
  * (seconds since the epoch, for x=), into res: at most max results and
  * DKIMV_SIGS_MAX.  Returns how many were filled: 0 when the message has
  * no DKIM-Signature field.  Never reads past len; allocates at most
- * about DKIM_HEADER_MAX + DKIMV_FIELD_MAX bytes at a time.
+ * about DKIM_HEADER_MAX + DKIMV_FIELD_MAX + 100 KB at a time (a field
+ * canonicalized, the signature's own field, the field index and the
+ * parsers' buffers).
  */
 size_t dkimv_verify(const char *msg, size_t len, dkimv_txt_fn txt, void *arg,
     int64_t now, struct dkimv_sig *res, size_t max);

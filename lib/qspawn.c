@@ -91,6 +91,12 @@ qspawn_reply(int code)
     case 31:
         return "554 5.6.0 the queue refused the message (too large, a NUL "
                "byte, or a mail loop)";
+    case 33: /* mail-auth */
+        return "550 5.7.23 refused: the sender's domain does not allow mail "
+               "from this host (SPF fail)";
+    case 56: /* mail-auth */
+        return "451 4.4.3 cannot check the sender's domain now (SPF: DNS "
+               "temporary failure), try again later";
     case 51:
         return "451 4.3.0 out of memory, try again later";
     case 53:

@@ -381,7 +381,11 @@ msg_begin(struct smtpsrv *s)
     cur.hdr = (struct sa)SA_INIT(SMTPSRV_HEADER_MAX);
     cur.in_header = 1;
     smtpdata_init(&cur.d);
-    if (qspawn_start(&cur.q, s->argv0) == -1) {
+    /* the HELO name and the client's address, for a queue filter's
+     * checks (mail-auth: SPF), whether tcpserver or systemd started us */
+    if (setenv("FACTEUR_HELO", s->helo, 1) == -1
+        || setenv("FACTEUR_CLIENT_IP", s->ci.remoteip, 1) == -1
+        || qspawn_start(&cur.q, s->argv0) == -1) {
         log_warn("cannot start the queue program: %s", strerror(errno));
         smtpsrv_reply(s, "451 4.3.0 queue unavailable, try again later");
         return -1;

@@ -69,22 +69,30 @@ def check(msg, rec, want=True, idx=0):
 
 
 def cstr(name, data):
+    """data as a C string constant, a piece per line of the message (a
+    long line cut into pieces of at most 64 bytes)."""
     out = ["static const char %s[] =" % name]
     lines = data.split(b"\r\n")
     for i, line in enumerate(lines):
         if i == len(lines) - 1 and line == b"":
             break
-        s = ""
-        for c in line:
-            ch = chr(c)
-            if ch in '"\\':
-                s += "\\" + ch
-            elif 32 <= c < 127:
-                s += ch
-            else:
-                s += "\\%03o" % c
-        nl = "\\r\\n" if i < len(lines) - 1 else ""
-        out.append('    "%s%s"' % (s, nl))
+        nl = b"\r\n" if i < len(lines) - 1 else b""
+        pieces = [line[k:k + 64] for k in range(0, len(line), 64)] or [b""]
+        for j, piece in enumerate(pieces):
+            s = ""
+            for c in piece + (nl if j == len(pieces) - 1 else b""):
+                ch = chr(c)
+                if ch == "\r":
+                    s += "\\r"
+                elif ch == "\n":
+                    s += "\\n"
+                elif ch in '"\\':
+                    s += "\\" + ch
+                elif 32 <= c < 127:
+                    s += ch
+                else:
+                    s += "\\%03o" % c
+            out.append('    "%s"' % s)
     if len(out) == 1:
         out.append('    ""')
     return "\n".join(out) + ";\n"

@@ -499,6 +499,8 @@ if command -v s6-svscan >/dev/null 2>&1; then
     printf '#!/bin/sh\nexec %s %s "$@"\n' "$BIN/smtpd" "$SMTPD_IDS" \
         >"$T/fakebin/smtpd"
     chmod 755 "$T/fakebin/tlswrap" "$T/fakebin/smtpd"
+    # the run script's queue program: mail-auth, then its sibling
+    ln -s "$BIN/mail-auth" "$BIN/queue-inject" "$T/fakebin/"
     s6-svscan "$T/scan" >/dev/null 2>&1 &
     PIDS="$PIDS $!"
     if wait_port "$P5"; then

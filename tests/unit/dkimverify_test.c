@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "dkim.h"
 #include "dkimverify.h"
 #include "tap.h"
@@ -117,6 +118,84 @@ static int
 perm_sig(const char *sig, const char *want)
 {
     return one(with_sig(sig), rec_a, DKIMV_PERMERROR, want);
+}
+
+/* Key A's record with its SubjectPublicKeyInfo edited by f. */
+static const char *
+spki_edited(const char *p64, void (*f)(unsigned char *der, long *n))
+{
+    static char rec[2048];
+    unsigned char der[1024];
+    long n = base64_decode(der, sizeof der, p64, strlen(p64));
+
+    /* 2048 bits: SEQ(82 01 22){ SEQ(0d){ OID(9) NULL } BIT STRING ... } */
+    if (n != 294 || memcmp(der, "\x30\x82\x01\x22\x30\x0d\x06\x09", 8) != 0
+        || memcmp(der + 17, "\x05\x00\x03\x82\x01\x0f\x00\x30", 8) != 0)
+        abort();
+    f(der, &n);
+    memcpy(rec, "p=", 2);
+    base64_encode(rec + 2, sizeof rec - 2, der, (size_t)n);
+    return rec;
+}
+
+static void
+no_null(unsigned char *der, long *n)
+{
+    memmove(der + 17, der + 19, (size_t)*n - 19);
+    *n -= 2;
+    der[3] -= 2;
+    der[5] = 0x0b;
+}
+
+static void
+trailing(unsigned char *der, long *n)
+{
+    der[(*n)++] = 0;
+}
+
+static void
+pss_oid(unsigned char *der, long *n)
+{
+    (void)n;
+    der[16] = 0x0a; /* id-RSASSA-PSS (1.2.840.113549.1.1.10) */
+}
+
+static void
+unused_bits(unsigned char *der, long *n)
+{
+    (void)n;
+    der[23] = 1;
+}
+
+static void
+long_length(unsigned char *der, long *n)
+{
+    (void)n;
+    der[1] = 0x84; /* a four-byte length */
+}
+
+static void
+inner_short(unsigned char *der, long *n)
+{
+    (void)n;
+    der[3]--; /* the outer SEQUENCE one byte short of its content */
+}
+
+static void
+der_variants(const char *p64)
+{
+    ok(one(msg_rr, spki_edited(p64, no_null), DKIMV_PASS, NULL),
+        "SubjectPublicKeyInfo without the NULL parameters: pass");
+    ok(one(msg_rr, spki_edited(p64, trailing), DKIMV_PERMERROR, "p=")
+            && one(msg_rr, spki_edited(p64, pss_oid), DKIMV_PERMERROR, "p=")
+            && one(msg_rr, spki_edited(p64, unused_bits), DKIMV_PERMERROR,
+                "p=")
+            && one(msg_rr, spki_edited(p64, long_length), DKIMV_PERMERROR,
+                "p=")
+            && one(msg_rr, spki_edited(p64, inner_short), DKIMV_PERMERROR,
+                "p="),
+        "DER: trailing bytes, the RSASSA-PSS OID, unused bits, 4-byte length, "
+        "wrong inner length: permerror");
 }
 
 static void
@@ -264,6 +343,7 @@ vectors(void)
         ok(one(msg_rr, "v=DKIM1 p=abc", DKIMV_PERMERROR, "key record"),
             "key record not a tag-list: permerror");
     }
+    der_variants(b);
 
     /* Algorithms and the tags. */
     {
@@ -336,6 +416,22 @@ vectors(void)
         (unsigned long long)res[0].body_unsigned);
     ok(one(edit(msg_l, "bye\r\n", ""), rec_a, DKIMV_PERMERROR, "l="),
         "l= beyond a shortened body: permerror");
+
+    {
+        /* msg_l's signature above msg_rr's: one body hash each. */
+        static char two[8192];
+        snprintf(two, sizeof two, "%.*s%s",
+            (int)(strstr(msg_l, "From: Alice") - msg_l), msg_l, msg_rr);
+        ok(verify(two, rec_a) == 2 && res[0].result == DKIMV_PASS
+                && res[0].body_length_used && res[1].result == DKIMV_PASS
+                && !res[1].body_length_used,
+            "an l= signature and a full one: both pass");
+        ok(verify(edit(two, "bye\r\n", "bye\r\nmore\r\n"), rec_a) == 2
+                && res[0].result == DKIMV_PASS
+                && res[1].result == DKIMV_FAIL,
+            "body appended to: the l= one still passes, the full one "
+            "fails");
+    }
 
     /* x= */
     ok(verify_n(msg_x, strlen(msg_x), rec_a, VEC_T + 10) == 1

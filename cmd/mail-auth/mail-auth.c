@@ -1,0 +1,267 @@
+/* mail-auth.c - a qmail-queue filter that checks where inbound mail comes
+ * from (SPF, RFC 7208; DKIM, RFC 6376) and says so in one
+ * Authentication-Results: field (RFC 8601).
+ *
+ * Usage: mail-auth   (no argument; FACTEUR_QUEUE=/path/to/mail-auth in
+ *                     front of smtpd's queue)
+ *
+ * Reads the message on fd 0 to its end, then the envelope on fd 1 (text0,
+ * lib/envelope.h), as qmail-queue does (lib/qfilter.h).  Then:
+ *   - SPF: the client's address (FACTEUR_CLIENT_IP, from smtpd) against
+ *     the envelope sender's domain, or the HELO name (FACTEUR_HELO, from
+ *     smtpd) for the null sender (lib/spf.h);
+ *   - DKIM: every DKIM-Signature of the message (lib/dkimverify.h);
+ *   - every Authentication-Results: field already in the header that
+ *     claims this host's name (its authserv-id) is removed: only facteur
+ *     speaks for facteur (RFC 8601 5);
+ *   - one field is put in front:
+ *       Authentication-Results: <hostname>;
+ *         spf=<result> smtp.mailfrom=<domain>;
+ *         dkim=<result> header.d=<domain> header.s=<selector>
+ * and queue-inject, from this program's directory, gets the message and
+ * the envelope, unchanged; its exit code is ours.
+ * Policy: an SPF "fail" (the domain's "-all") is refused (exit 33,
+ * "550 5.7.23") unless a DKIM signature passes; an SPF temperror with no
+ * DKIM pass is "try later" (exit 56, "451 4.4.3").
+ * Mail from a trusted client (RELAYCLIENT set by its tcprules) or from no
+ * network client (no FACTEUR_CLIENT_IP) is not checked: only the forged
+ * fields are removed.
+ *
+ * Environment: FACTEUR_CONF, FACTEUR_CLIENT_IP, FACTEUR_HELO, RELAYCLIENT,
+ * FACTEUR_RESOLVER (lib/dns.h), FACTEUR_SID (log).  Files: hostname,
+ * sizelimit, resolver.
+ * Exit codes: queue-inject's own, else lib/qfilter.h's (31 larger than
+ * sizelimit, 51, 54, 55, 71, 91), 33 SPF fail, 56 SPF temperror, 100
+ * usage.  lib/qspawn.c turns them into smtpd's replies.
+ * Limits: the message size limit (held in memory), lib/spf.h's and
+ * lib/dkimverify.h's, AR_MAX bytes of the field made.
+ * Privileges: none; it runs as smtpd's session user.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conf.h"
+#include "dkim.h"
+#include "dkimverify.h"
+#include "dns.h"
+#include "envelope.h"
+#include "exitcode.h"
+#include "log.h"
+#include "qfilter.h"
+#include "sa.h"
+#include "spf.h"
+
+#define Q_SPF_FAIL 33
+#define Q_SPF_TEMP 56
+#define AR_MAX 8192
+#define SIGS_MAX 8
+
+static struct dns dns;
+static int have_dns;
+
+static int
+spf_query(void *ctx, const char *name, enum dns_type type,
+    struct dns_answer *ans)
+{
+    (void)ctx;
+    if (!have_dns)
+        return DNS_TEMP;
+    return dns_query(&dns, name, type, ans);
+}
+
+/* A DKIM key record: the strings of the first TXT record, joined. */
+static int
+dkim_txt(void *arg, const char *name, char *out, size_t outlen, size_t *n)
+{
+    static struct dns_answer ans;
+    int r;
+
+    (void)arg;
+    if (!have_dns)
+        return -1;
+    r = dns_query(&dns, name, DNS_T_TXT, &ans);
+    if (r == DNS_TEMP)
+        return -1;
+    if (r != DNS_OK || ans.n == 0)
+        return 0;
+    if (ans.txtlen[0] + 1 > outlen)
+        return 0; /* larger than any key record: not one */
+    memcpy(out, ans.txt[0], ans.txtlen[0]);
+    out[ans.txtlen[0]] = 0;
+    *n = ans.txtlen[0];
+    return 1;
+}
+
+/* Does the Authentication-Results field f (n bytes, name included) claim
+ * host as its authserv-id (the first token of its value)? */
+static int
+claims(const char *f, size_t n, const char *host)
+{
+    size_t i = 22, hl = strlen(host); /* "Authentication-Results" */
+
+    while (i < n && (f[i] == ' ' || f[i] == '\t'))
+        i++;
+    if (i >= n || f[i] != ':')
+        return 0;
+    i++;
+    while (i < n && (f[i] == ' ' || f[i] == '\t' || f[i] == '\r'
+                        || f[i] == '\n'))
+        i++;
+    return n - i >= hl && strncasecmp(f + i, host, hl) == 0
+        && (n - i == hl || strchr(" \t\r\n;", f[i + hl]) != NULL);
+}
+
+/* msg without the Authentication-Results fields that claim host. */
+static void
+strip_forged(struct sa *msg, const char *host)
+{
+    size_t body, hlen = dkim_header_len(msg->s ? msg->s : "", msg->len, &body);
+    size_t i = 0, o = 0, dropped = 0;
+    char *p = msg->s;
+
+    while (i < hlen) {
+        size_t e = i;
+        /* one field: its line and the continuation lines */
+        do {
+            const char *nl = memchr(p + e, '\n', hlen - e);
+            e = nl ? (size_t)(nl - p) + 1 : hlen;
+        } while (e < hlen && (p[e] == ' ' || p[e] == '\t'));
+        if (e - i > 22 && strncasecmp(p + i, "Authentication-Results", 22) == 0
+            && claims(p + i, e - i, host)) {
+            dropped++;
+        } else {
+            memmove(p + o, p + i, e - i);
+            o += e - i;
+        }
+        i = e;
+    }
+    if (dropped > 0) {
+        memmove(p + o, p + hlen, msg->len - hlen);
+        msg->len -= hlen - o;
+        log_info("removed %zu Authentication-Results field%s claiming %s",
+            dropped, dropped == 1 ? "" : "s", host);
+    }
+}
+
+/* Printable ASCII of s for a header value, without ';' and '"'. */
+static void
+ar_token(struct sa *ar, const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s > 0x20 && (unsigned char)*s < 0x7f && *s != ';'
+            && *s != '"' && *s != '(' && *s != ')')
+            (void)sa_appendc(ar, *s);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct sa msg = SA_INIT(0), env = SA_INIT(ENVELOPE_MAX);
+    struct sa ar = SA_INIT(AR_MAX);
+    struct envelope e;
+    static struct dkimv_sig sigs[SIGS_MAX];
+    char host[256], why[256], spfdom[DNSNAME_MAX + 1];
+    const char *ip = getenv("FACTEUR_CLIENT_IP"), *helo = getenv("FACTEUR_HELO");
+    uint64_t limit;
+    size_t nsig = 0, i;
+    int spf = SPF_NONE, dkim_pass = 0, check;
+
+    log_init("mail-auth");
+    signal(SIGPIPE, SIG_IGN);
+    if (argc != 1)
+        log_die(EXIT_PERM, "usage: mail-auth < message 1< envelope (a "
+                           "qmail-queue filter: no argument)");
+    if (conf_sizelimit(&limit) == -1)
+        log_die(Q_CONF, "cannot read $FACTEUR_CONF/sizelimit");
+    if (conf_hostname(host, sizeof host) == -1)
+        log_die(Q_CONF, "cannot read $FACTEUR_CONF/hostname");
+    msg.max = limit > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)limit + 2;
+    qfilter_read(&msg, limit, &env);
+    memset(&e, 0, sizeof e);
+    if (envelope_parse(env.s ? env.s : "", env.len, &e, NULL) <= 0)
+        log_die(Q_ENVFMT, "malformed envelope");
+
+    strip_forged(&msg, host);
+    check = getenv("RELAYCLIENT") == NULL && ip != NULL && ip[0] != 0;
+    if (!check) {
+        envelope_free(&e);
+        return qfilter_pass(argv[0], &ar, &msg, &env);
+    }
+    have_dns = dns_init(&dns) == 0;
+
+    /* SPF: the sender's domain, or the HELO name for <> */
+    {
+        struct spf_dns d = { spf_query, NULL };
+        struct spf_req r;
+        char sender[ADDR_MAX + DNSNAME_MAX + 16];
+        const char *at = strrchr(e.sender.full, '@');
+        if (e.sender.full[0] && at != NULL)
+            snprintf(spfdom, sizeof spfdom, "%s", at + 1);
+        else
+            snprintf(spfdom, sizeof spfdom, "%s", helo ? helo : "");
+        snprintf(sender, sizeof sender, "%s", e.sender.full[0]
+                ? e.sender.full : "");
+        if (!e.sender.full[0])
+            snprintf(sender, sizeof sender, "postmaster@%s", spfdom);
+        r.ip = ip;
+        r.sender = sender;
+        r.helo = helo ? helo : "";
+        why[0] = 0;
+        spf = spfdom[0] ? spf_check(&d, &r, spfdom, why, sizeof why)
+                        : SPF_NONE;
+    }
+    /* DKIM: every signature */
+    nsig = dkimv_verify(msg.s ? msg.s : "", msg.len, dkim_txt, NULL,
+        (int64_t)time(NULL), sigs, SIGS_MAX);
+    for (i = 0; i < nsig; i++) {
+        dkim_pass |= sigs[i].result == DKIMV_PASS;
+        log_info("dkim=%s d=%s s=%s%s%s", dkimv_name(sigs[i].result),
+            sigs[i].d, sigs[i].s, sigs[i].why[0] ? " why=" : "", sigs[i].why);
+    }
+
+    sa_appends(&ar, "Authentication-Results: ");
+    ar_token(&ar, host);
+    sa_appends(&ar, ";\r\n\tspf=");
+    sa_appends(&ar, spf_name(spf));
+    sa_appends(&ar, e.sender.full[0] ? " smtp.mailfrom=" : " smtp.helo=");
+    ar_token(&ar, spfdom[0] ? spfdom : "unknown");
+    if (nsig == 0)
+        sa_appends(&ar, ";\r\n\tdkim=none");
+    for (i = 0; i < nsig; i++) {
+        sa_appends(&ar, ";\r\n\tdkim=");
+        sa_appends(&ar, dkimv_name(sigs[i].result));
+        if (sigs[i].why[0] && sigs[i].result != DKIMV_PASS) {
+            sa_appends(&ar, " (");
+            ar_token(&ar, sigs[i].why);
+            sa_appends(&ar, ")");
+        }
+        if (sigs[i].d[0]) {
+            sa_appends(&ar, " header.d=");
+            ar_token(&ar, sigs[i].d);
+        }
+        if (sigs[i].s[0]) {
+            sa_appends(&ar, " header.s=");
+            ar_token(&ar, sigs[i].s);
+        }
+    }
+    if (sa_appends(&ar, "\r\n") == -1)
+        log_die(Q_NOMEM, "out of memory");
+    log_info("checked ip=%s spf=%s domain=%s%s%s dkim=%zu pass=%d", ip,
+        spf_name(spf), spfdom, why[0] ? " why=" : "", why, nsig, dkim_pass);
+
+    if (spf == SPF_FAIL && !dkim_pass) {
+        log_info("refused spf=fail domain=%s", spfdom);
+        return Q_SPF_FAIL;
+    }
+    if (spf == SPF_TEMPERROR && !dkim_pass) {
+        log_info("deferred spf=temperror domain=%s", spfdom);
+        return Q_SPF_TEMP;
+    }
+    envelope_free(&e);
+    return qfilter_pass(argv[0], &ar, &msg, &env);
+}

@@ -1,0 +1,154 @@
+# 0630-mail-auth.sh - the inbound checks: smtpd with mail-auth as its
+# queue filter, a test zone served on loopback; swaks as the sending
+# server, messages signed by an independent DKIM signer (python3-dkim).
+# SPF pass/fail/softfail/none, the fail refused unless DKIM rescues it,
+# temperror deferred, DKIM pass and a broken signature, one
+# Authentication-Results field, forged ones removed, trusted clients
+# not checked.
+. "$(dirname "$0")/../lib.sh"
+if ! /usr/bin/python3 -c 'import dnslib, dkim' 2>/dev/null; then
+    skip "needs python3-dnslib and python3-dkim (sh tools/deps test)"
+    finish
+fi
+setup_conf
+C=$FACTEUR_CONF
+setup_mail mx.example.org
+F=$BIN/facteur
+"$F" domain add example.org >/dev/null
+echo pw | "$F" user add alice@example.org
+chown -R 64012:64012 "$Q"
+LOG=$T/log
+
+# The signer's key, and its record.
+openssl genrsa -out "$T/dkim.pem" 2048 2>/dev/null
+pub=$(openssl rsa -in "$T/dkim.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
+DP=$(freeport)
+{
+    echo '$ORIGIN test.'
+    echo 'pass.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
+    echo 'fail.test. TXT "v=spf1 ip4:192.0.2.1 -all"'
+    echo 'soft.test. TXT "v=spf1 ip4:192.0.2.1 ~all"'
+    echo 'signed.test. TXT "v=spf1 ip4:192.0.2.1 -all"'
+    echo 'helo.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
+    # the key in strings of at most 255 bytes, as a zone holds it
+    printf 's1._domainkey.signed.test. TXT "v=DKIM1; k=rsa; p="'
+    echo "$pub" | fold -w 250 | while read -r part; do printf ' "%s"' "$part"; done
+    echo
+} >"$T/zone"
+/usr/bin/python3 "$TOP/tests/helpers/dnsserver.py" --zone "$T/zone" \
+    --servfail temp.test "$DP" 2>>"$LOG" &
+PIDS="$PIDS $!"
+export FACTEUR_RESOLVER="127.0.0.1:$DP"
+export FACTEUR_QUEUE=$BIN/mail-auth
+"$BIN/queue-run" 2>>"$LOG" &
+PIDS="$PIDS $!"
+P=$(freeport)
+# shellcheck disable=SC2086
+serve "$LOG" "$P" "$BIN/tlswrap" -s $TLSWRAP_IDS "$BIN/smtpd" -u 64012:64012
+sleep 0.5
+
+IN=$M/example.org/alice/new
+# msg FROM SUBJECT [EXTRA HEADER]: a message's text (LF lines).
+msg() {
+    printf 'From: <%s>\nTo: <alice@example.org>\nSubject: %s\nDate: Sun, 22 Nov 2026 10:00:00 +0000\nMessage-ID: <%s@x>\n%s\nhello\n' \
+        "$1" "$2" "$2" "${3:+$3
+}"
+}
+# send FROM FILE [PORT]: swaks as a sending server; its output in $T/sw.
+send() {
+    swaks -S --server "127.0.0.1:${3:-$P}" --helo helo.test --from "$1" \
+        --to alice@example.org --data "$2" >"$T/sw" 2>&1
+}
+# ar SUBJECT: the Authentication-Results field of that message.
+ar() {
+    f=$(grep -rlF "Subject: $1" "$IN" 2>/dev/null | head -1)
+    [ -n "$f" ] && sed -n '/^Authentication-Results:/,/^[^ \t]/p' "$f" | sed '$d'
+}
+
+msg u@pass.test spf-pass >"$T/m1"
+send u@pass.test "$T/m1"
+check "SPF pass: delivered" in_mail "$IN" "Subject: spf-pass"
+ar spf-pass >"$T/ar1"
+check "... one Authentication-Results field from this host" \
+    sh -c "[ \$(grep -c '^Authentication-Results:' \"\$(grep -rlF 'Subject: spf-pass' '$IN')\") -eq 1 ] && grep -q '^Authentication-Results: mx.example.org;' '$T/ar1'"
+check "... spf=pass smtp.mailfrom=pass.test; dkim=none" \
+    sh -c "grep -q 'spf=pass smtp.mailfrom=pass.test' '$T/ar1' && grep -q 'dkim=none' '$T/ar1'"
+
+msg u@fail.test spf-fail >"$T/m2"
+send u@fail.test "$T/m2"
+check "SPF fail (-all) without DKIM: refused with 550 5.7.23" \
+    grep -q '<\*\* *550 5.7.23' "$T/sw"
+check "... and nothing delivered" nowhere "Subject: spf-fail" "$IN"
+
+msg u@soft.test spf-soft >"$T/m3"
+send u@soft.test "$T/m3"
+check "SPF softfail (~all): delivered, spf=softfail" \
+    wait_for 5 sh -c "grep -rqF 'Subject: spf-soft' '$IN' && grep -rl 'Subject: spf-soft' '$IN' | xargs grep -q 'spf=softfail smtp.mailfrom=soft.test'"
+
+msg u@none.test spf-none >"$T/m4"
+send u@none.test "$T/m4"
+check "no SPF record: delivered, spf=none" \
+    wait_for 5 sh -c "grep -rl 'Subject: spf-none' '$IN' 2>/dev/null | xargs grep -q 'spf=none'"
+
+msg u@temp.test spf-temp >"$T/m5"
+send u@temp.test "$T/m5"
+check "SPF temperror (SERVFAIL): deferred with 451 4.4.3" \
+    grep -q '<\*\* *451 4.4.3' "$T/sw"
+
+# DKIM: signed by python3-dkim for signed.test, whose SPF fails here.
+msg u@signed.test dkim-good >"$T/m6"
+/usr/bin/python3 - "$T/dkim.pem" "$T/m6" <<'PYEOF'
+import dkim, sys
+key = open(sys.argv[1], "rb").read()
+m = open(sys.argv[2], "rb").read().replace(b"\n", b"\r\n")
+sig = dkim.sign(m, b"s1", b"signed.test", key,
+                canonicalize=(b"relaxed", b"relaxed"),
+                include_headers=[b"from", b"to", b"subject", b"date"])
+open(sys.argv[2], "wb").write(sig + m)
+PYEOF
+send u@signed.test "$T/m6"
+check "DKIM pass rescues an SPF fail: delivered" in_mail "$IN" "Subject: dkim-good"
+ar dkim-good >"$T/ar6"
+check "... spf=fail, dkim=pass header.d=signed.test header.s=s1" \
+    sh -c "grep -q 'spf=fail' '$T/ar6' && grep -q 'dkim=pass header.d=signed.test header.s=s1' '$T/ar6'"
+# the same, its body changed after signing
+sed 's/^hello/hello, changed/' "$T/m6" | sed 's/dkim-good/dkim-bad/' >"$T/m7"
+send u@signed.test "$T/m7"
+check "a signature that no longer verifies does not rescue: refused" \
+    grep -q '<\*\* *550 5.7.23' "$T/sw"
+sed 's/^hello/hello, changed/' "$T/m6" | sed 's/dkim-good/dkim-bad2/' >"$T/m8"
+send u@pass.test "$T/m8"
+check "a broken signature from an SPF-pass sender: delivered, dkim=fail" \
+    wait_for 5 sh -c "grep -rl 'Subject: dkim-bad2' '$IN' 2>/dev/null | xargs grep -q 'dkim=fail'"
+
+# Forged results: a field claiming this host is removed, another kept.
+msg u@pass.test forged "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=evil.test
+Authentication-Results: elsewhere.test; dkim=pass" >"$T/m9"
+send u@pass.test "$T/m9"
+check "forged Authentication-Results for this host: delivered" \
+    in_mail "$IN" "Subject: forged"
+f9=$(grep -rlF "Subject: forged" "$IN" | head -1)
+check "... the forged field is gone, ours is the only one for this host" \
+    sh -c "[ \$(grep -c '^Authentication-Results: mx.example.org' '$f9') -eq 1 ] && ! grep -q 'evil.test' '$f9'"
+check "... another host's field is kept" grep -q '^Authentication-Results: elsewhere.test' "$f9"
+check "log: the removal is recorded" grep -q 'removed 1 Authentication-Results field claiming mx.example.org' "$LOG"
+
+# A trusted client (RELAYCLIENT from its tcprules): not checked.
+P2=$(freeport)
+# shellcheck disable=SC2086
+serve "$LOG" "$P2" env RELAYCLIENT= "$BIN/tlswrap" -s $TLSWRAP_IDS \
+    "$BIN/smtpd" -u 64012:64012
+msg u@fail.test trusted >"$T/m10"
+send u@fail.test "$T/m10" "$P2"
+check "RELAYCLIENT: an SPF-failing sender is taken, not checked" \
+    in_mail "$IN" "Subject: trusted"
+check "... no Authentication-Results field added" \
+    sh -c "! grep -rl 'Subject: trusted' '$IN' | xargs grep -q '^Authentication-Results'"
+
+# The null sender: SPF of the HELO name.
+printf 'From: <postmaster@helo.test>\nTo: <alice@example.org>\nSubject: bounce\n\nx\n' >"$T/m11"
+swaks -S --server "127.0.0.1:$P" --helo helo.test --from '<>' \
+    --to alice@example.org --data "$T/m11" >"$T/sw" 2>&1
+check "null sender: SPF of the HELO name (spf=pass smtp.helo=helo.test)" \
+    wait_for 5 sh -c "grep -rl 'Subject: bounce' '$IN' 2>/dev/null | xargs grep -q 'spf=pass smtp.helo=helo.test'"
+finish
