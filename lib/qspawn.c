@@ -91,6 +91,9 @@ qspawn_reply(int code)
     case 31:
         return "554 5.6.0 the queue refused the message (too large, a NUL "
                "byte, or a mail loop)";
+    case 32: /* mail-auth */
+        return "550 5.7.1 refused: the sender domain's DMARC policy says "
+               "reject";
     case 33: /* mail-auth */
         return "550 5.7.23 refused: the sender's domain does not allow mail "
                "from this host (SPF fail)";
@@ -102,6 +105,9 @@ qspawn_reply(int code)
     case 53:
         return "452 4.3.1 cannot write the queue (disk full?), try again "
                "later";
+    case 57: /* mail-auth */
+        return "451 4.7.5 cannot check the sender domain's DMARC policy "
+               "now, try again later";
     case 71:
         return "451 4.3.0 cannot run the queue program, try again later";
     default:

@@ -18,6 +18,9 @@
  * inbox Maildir is created if missing.  Delivery: tmp/ file written with
  * Return-Path: and Delivered-To: first and LF line ends (the Maildir
  * convention), fsync'd, linked into new/, new/ fsync'd; then exit 0.
+ * A message with mail-auth's mark (an X-Facteur-Quarantine: field: a
+ * DMARC p=quarantine failure) goes to the mailbox's Junk folder when it
+ * has one.
  * An alias's targets get the message through queue-inject (a sibling
  * program), with the same sender and a Delivered-To: for loop detection.
  *
@@ -118,10 +121,13 @@ copy_message(struct buf *in, int out)
     return buf_flush(&w);
 }
 
-/* Look for Delivered-To: <rcpt> in the header section: a loop. */
-static void
+/* Look for Delivered-To: <rcpt> in the header section: a loop.  Returns
+ * 1 when the header has mail-auth's quarantine mark (X-Facteur-Quarantine:
+ * a DMARC p=quarantine failure): the message goes to the Junk folder. */
+static int
 check_loop(struct buf *in, const char *rcpt)
 {
+    int quarantine = 0;
     char line[1024];
     size_t len, rl = strlen(rcpt), save;
 
@@ -158,8 +164,11 @@ check_loop(struct buf *in, const char *rcpt)
             if (strlen(v) == rl && strcasecmp(v, rcpt) == 0)
                 die(EXIT_PERM, "mail loop: already delivered to", rcpt);
         }
+        if (strncasecmp(line, "X-Facteur-Quarantine:", 21) == 0)
+            quarantine = 1;
     }
     in->pos = save;
+    return quarantine;
 }
 
 static void
@@ -292,7 +301,7 @@ main(int argc, char **argv)
     struct rcpt_res res;
     struct addr a;
     struct buf in;
-    int kind;
+    int kind, quarantine;
 
     log_init("local-deliver");
     signal(SIGPIPE, SIG_IGN);
@@ -317,7 +326,7 @@ main(int argc, char **argv)
     }
     buf_init(&in, 0, inmem, sizeof inmem);
     in.deadline = loop_now() + READ_TIMEOUT_MS;
-    check_loop(&in, a.full);
+    quarantine = check_loop(&in, a.full);
 
     kind = rcpt_resolve(&t, &a, &res, &v);
     rcpt_close(&t);
@@ -332,6 +341,8 @@ main(int argc, char **argv)
         /* A tag names a folder only if it is a plain name. */
         if (tag != NULL && (tag[0] == '.' || strpbrk(tag, "/\\\"") != NULL))
             tag = NULL;
+        if (quarantine)
+            tag = "Junk"; /* the folder imapd makes; the inbox without it */
         deliver_maildir(&in, maildir, tag, sender, a.full);
         sa_wipe(&v);
         return EXIT_OK;

@@ -11,28 +11,41 @@
  *     the envelope sender's domain, or the HELO name (FACTEUR_HELO, from
  *     smtpd) for the null sender (lib/spf.h);
  *   - DKIM: every DKIM-Signature of the message (lib/dkimverify.h);
+ *   - DMARC (RFC 7489): the record of the From: domain, else of its
+ *     organizational domain (lib/psl.h: the Public Suffix List); it
+ *     passes when SPF or a DKIM signature passes for a domain aligned
+ *     with From: (relaxed: the same organizational domain; strict: the
+ *     same name, adkim=s / aspf=s);
  *   - every Authentication-Results: field already in the header that
  *     claims this host's name (its authserv-id) is removed: only facteur
  *     speaks for facteur (RFC 8601 5);
  *   - one field is put in front:
  *       Authentication-Results: <hostname>;
  *         spf=<result> smtp.mailfrom=<domain>;
- *         dkim=<result> header.d=<domain> header.s=<selector>
+ *         dkim=<result> header.d=<domain> header.s=<selector>;
+ *         dmarc=<result> (p=<policy>) header.from=<domain>
  * and queue-inject, from this program's directory, gets the message and
  * the envelope, unchanged; its exit code is ours.
  * Policy: an SPF "fail" (the domain's "-all") is refused (exit 33,
  * "550 5.7.23") unless a DKIM signature passes; an SPF temperror with no
- * DKIM pass is "try later" (exit 56, "451 4.4.3").
+ * DKIM pass is "try later" (exit 56, "451 4.4.3").  A DMARC failure
+ * under p=reject (sp= for a subdomain, pct= of the time) is refused (exit
+ * 32, "550 5.7.1"); under p=quarantine it gets an X-Facteur-Quarantine
+ * field, and local-deliver files it in the Junk folder; a DMARC lookup
+ * that failed for now is "try later" (exit 57, "451 4.7.5").  Such a
+ * field from outside is removed.
  * Mail from a trusted client (RELAYCLIENT set by its tcprules) or from no
  * network client (no FACTEUR_CLIENT_IP) is not checked: only the forged
  * fields are removed.
  *
  * Environment: FACTEUR_CONF, FACTEUR_CLIENT_IP, FACTEUR_HELO, RELAYCLIENT,
- * FACTEUR_RESOLVER (lib/dns.h), FACTEUR_SID (log).  Files: hostname,
- * sizelimit, resolver.
+ * FACTEUR_RESOLVER (lib/dns.h), FACTEUR_PSL (lib/psl.h), FACTEUR_SID
+ * (log).  Files: hostname, sizelimit, resolver; Debian's Public Suffix
+ * List.
  * Exit codes: queue-inject's own, else lib/qfilter.h's (31 larger than
  * sizelimit, 51, 54, 55, 71, 91), 33 SPF fail, 56 SPF temperror, 100
- * usage.  lib/qspawn.c turns them into smtpd's replies.
+ * usage, 32 DMARC reject, 57 DMARC temperror.  lib/qspawn.c turns them
+ * into smtpd's replies.
  * Limits: the message size limit (held in memory), lib/spf.h's and
  * lib/dkimverify.h's, AR_MAX bytes of the field made.
  * Privileges: none; it runs as smtpd's session user.
@@ -44,20 +57,27 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "dkim.h"
 #include "dkimverify.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "envelope.h"
 #include "exitcode.h"
 #include "log.h"
+#include "psl.h"
 #include "qfilter.h"
 #include "sa.h"
 #include "spf.h"
 
+#define Q_DMARC_REJECT 32
 #define Q_SPF_FAIL 33
 #define Q_SPF_TEMP 56
+#define Q_DMARC_TEMP 57
+/* mail-auth's mark for local-deliver: a DMARC p=quarantine failure */
+#define QUARANTINE "X-Facteur-Quarantine"
 #define AR_MAX 8192
 #define SIGS_MAX 8
 
@@ -131,8 +151,10 @@ strip_forged(struct sa *msg, const char *host)
             const char *nl = memchr(p + e, '\n', hlen - e);
             e = nl ? (size_t)(nl - p) + 1 : hlen;
         } while (e < hlen && (p[e] == ' ' || p[e] == '\t'));
-        if (e - i > 22 && strncasecmp(p + i, "Authentication-Results", 22) == 0
-            && claims(p + i, e - i, host)) {
+        if ((e - i > 22 && strncasecmp(p + i, "Authentication-Results", 22) == 0
+                && claims(p + i, e - i, host))
+            || (e - i > sizeof QUARANTINE
+                && strncasecmp(p + i, QUARANTINE ":", sizeof QUARANTINE) == 0)) {
             dropped++;
         } else {
             memmove(p + o, p + i, e - i);
@@ -143,9 +165,67 @@ strip_forged(struct sa *msg, const char *host)
     if (dropped > 0) {
         memmove(p + o, p + hlen, msg->len - hlen);
         msg->len -= hlen - o;
-        log_info("removed %zu Authentication-Results field%s claiming %s",
-            dropped, dropped == 1 ? "" : "s", host);
+        log_info("removed %zu forged field%s (Authentication-Results for "
+                 "%s, %s)", dropped, dropped == 1 ? "" : "s", host,
+            QUARANTINE);
     }
+}
+
+/* The DMARC record of dom: 1 (into r), 0 none (or not exactly one
+ * usable record), -1 the DNS failed for now. */
+static int
+dmarc_lookup(const char *dom, struct dmarc_record *r)
+{
+    static struct dns_answer ans;
+    char name[DNSNAME_MAX + 8];
+    size_t i, found = 0;
+    int q;
+
+    if ((size_t)snprintf(name, sizeof name, "_dmarc.%s", dom) >= sizeof name)
+        return 0;
+    if (!have_dns)
+        return -1;
+    q = dns_query(&dns, name, DNS_T_TXT, &ans);
+    if (q == DNS_TEMP)
+        return -1;
+    if (q != DNS_OK)
+        return 0;
+    for (i = 0; i < ans.n; i++)
+        if (ans.txtlen[i] >= 8 && strncmp(ans.txt[i], "v=DMARC1", 8) == 0
+            && found++ == 0 && dmarc_parse(r, ans.txt[i], ans.txtlen[i]) == -1)
+            return 0;
+    return found == 1;
+}
+
+/* The organizational domain of d (RFC 7489 3.2) into out: from the
+ * Public Suffix List, else (no list) the last two labels. */
+static void
+org_domain(const char *d, char *out, size_t outlen)
+{
+    const char *p;
+
+    if (psl_org_domain(d, out, outlen) == 0)
+        return;
+    p = strrchr(d, '.');
+    while (p != NULL && p > d && p[-1] != '.')
+        p--;
+    snprintf(out, outlen, "%s", p != NULL && p > d ? p : d);
+}
+
+/* Are a and b aligned (RFC 7489 3.1): the same name (strict), or the
+ * same organizational domain (relaxed)? */
+static int
+aligned(const char *a, const char *b, int strict)
+{
+    char oa[DNSNAME_MAX + 1], ob[DNSNAME_MAX + 1];
+
+    if (strcasecmp(a, b) == 0)
+        return 1;
+    if (strict)
+        return 0;
+    org_domain(a, oa, sizeof oa);
+    org_domain(b, ob, sizeof ob);
+    return strcasecmp(oa, ob) == 0;
 }
 
 /* Printable ASCII of s for a header value, without ';' and '"'. */
@@ -169,10 +249,11 @@ main(int argc, char **argv)
     const char *ip = getenv("FACTEUR_CLIENT_IP"), *helo = getenv("FACTEUR_HELO");
     uint64_t limit;
     size_t nsig = 0, i;
-    int spf = SPF_NONE, dkim_pass = 0, check;
+    int spf = SPF_NONE, dkim_pass = 0, check, quarantine = 0;
 
     log_init("mail-auth");
     signal(SIGPIPE, SIG_IGN);
+    srandom((unsigned)time(NULL) ^ (unsigned)getpid()); /* DMARC pct= */
     if (argc != 1)
         log_die(EXIT_PERM, "usage: mail-auth < message 1< envelope (a "
                            "qmail-queue filter: no argument)");
@@ -249,11 +330,8 @@ main(int argc, char **argv)
             ar_token(&ar, sigs[i].s);
         }
     }
-    if (sa_appends(&ar, "\r\n") == -1)
-        log_die(Q_NOMEM, "out of memory");
     log_info("checked ip=%s spf=%s domain=%s%s%s dkim=%zu pass=%d", ip,
         spf_name(spf), spfdom, why[0] ? " why=" : "", why, nsig, dkim_pass);
-
     if (spf == SPF_FAIL && !dkim_pass) {
         log_info("refused spf=fail domain=%s", spfdom);
         return Q_SPF_FAIL;
@@ -262,6 +340,66 @@ main(int argc, char **argv)
         log_info("deferred spf=temperror domain=%s", spfdom);
         return Q_SPF_TEMP;
     }
+
+    /* DMARC (RFC 7489): the From: domain's policy, found at it or at its
+     * organizational domain; SPF or DKIM passing for an aligned domain
+     * passes. */
+    {
+        struct dmarc_record r;
+        char from[DNSNAME_MAX + 1], org[DNSNAME_MAX + 1];
+        const char *policy = "none", *res;
+        size_t body, hlen = dkim_header_len(msg.s ? msg.s : "", msg.len,
+            &body);
+        int f = dkim_from_domain(msg.s ? msg.s : "", hlen, from, sizeof from);
+        int rec = 0, at_org = 0, pass = 0;
+        if (f == 1) {
+            rec = dmarc_lookup(from, &r);
+            org_domain(from, org, sizeof org);
+            if (rec == 0 && strcasecmp(org, from) != 0) {
+                rec = dmarc_lookup(org, &r);
+                at_org = 1;
+            }
+        }
+        if (rec == 1) {
+            pass = spf == SPF_PASS && aligned(spfdom, from, r.aspf_strict);
+            for (i = 0; i < nsig && !pass; i++)
+                pass = sigs[i].result == DKIMV_PASS
+                    && aligned(sigs[i].d, from, r.adkim_strict);
+            policy = at_org && r.sp[0] ? r.sp : r.p;
+        }
+        res = f != 1 ? "none" : rec == -1 ? "temperror" : rec == 0 ? "none"
+            : pass ? "pass" : "fail";
+        sa_appends(&ar, ";\r\n\tdmarc=");
+        sa_appends(&ar, res);
+        if (rec == 1) {
+            sa_appends(&ar, " (p=");
+            sa_appends(&ar, policy);
+            sa_appends(&ar, ")");
+        }
+        if (f == 1) {
+            sa_appends(&ar, " header.from=");
+            ar_token(&ar, from);
+        }
+        log_info("dmarc=%s from=%s%s%s", res, f == 1 ? from : "-",
+            rec == 1 ? " p=" : "", rec == 1 ? policy : "");
+        if (rec == -1) {
+            log_info("deferred dmarc=temperror from=%s", from);
+            return Q_DMARC_TEMP;
+        }
+        /* pct: the policy applies to that share of failing mail */
+        if (rec == 1 && !pass
+            && (r.pct >= 100 || (unsigned)(random() % 100) < r.pct)) {
+            if (strcmp(policy, "reject") == 0) {
+                log_info("refused dmarc=fail from=%s p=reject", from);
+                return Q_DMARC_REJECT;
+            }
+            if (strcmp(policy, "quarantine") == 0)
+                quarantine = 1;
+        }
+    }
+    if (sa_appends(&ar, "\r\n") == -1
+        || (quarantine && sa_appends(&ar, QUARANTINE ": dmarc\r\n") == -1))
+        log_die(Q_NOMEM, "out of memory");
     envelope_free(&e);
     return qfilter_pass(argv[0], &ar, &msg, &env);
 }

@@ -30,13 +30,20 @@ DP=$(freeport)
     echo 'soft.test. TXT "v=spf1 ip4:192.0.2.1 ~all"'
     echo 'signed.test. TXT "v=spf1 ip4:192.0.2.1 -all"'
     echo 'helo.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
+    echo 'reject.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
+    echo '_dmarc.reject.test. TXT "v=DMARC1; p=reject"'
+    echo '_dmarc.quar.test. TXT "v=DMARC1; p=quarantine; pct=100"'
+    echo '_dmarc.orgpol.test. TXT "v=DMARC1; p=reject; sp=none"'
+    echo 'strict.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
+    echo 'sub.strict.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
+    echo '_dmarc.strict.test. TXT "v=DMARC1; p=reject; aspf=s"'
     # the key in strings of at most 255 bytes, as a zone holds it
     printf 's1._domainkey.signed.test. TXT "v=DKIM1; k=rsa; p="'
     echo "$pub" | fold -w 250 | while read -r part; do printf ' "%s"' "$part"; done
     echo
 } >"$T/zone"
 /usr/bin/python3 "$TOP/tests/helpers/dnsserver.py" --zone "$T/zone" \
-    --servfail temp.test "$DP" 2>>"$LOG" &
+    --servfail temp.test --servfail _dmarc.dtemp.test "$DP" 2>>"$LOG" &
 PIDS="$PIDS $!"
 export FACTEUR_RESOLVER="127.0.0.1:$DP"
 export FACTEUR_QUEUE=$BIN/mail-auth
@@ -131,7 +138,44 @@ f9=$(grep -rlF "Subject: forged" "$IN" | head -1)
 check "... the forged field is gone, ours is the only one for this host" \
     sh -c "[ \$(grep -c '^Authentication-Results: mx.example.org' '$f9') -eq 1 ] && ! grep -q 'evil.test' '$f9'"
 check "... another host's field is kept" grep -q '^Authentication-Results: elsewhere.test' "$f9"
-check "log: the removal is recorded" grep -q 'removed 1 Authentication-Results field claiming mx.example.org' "$LOG"
+check "log: the removal is recorded" grep -q 'removed 1 forged field (Authentication-Results for mx.example.org' "$LOG"
+
+# DMARC: the From: domain's policy.
+msg u@reject.test dmarc-aligned >"$T/m12"
+send u@reject.test "$T/m12"
+check "DMARC pass (SPF aligned with From:): delivered, dmarc=pass (p=reject)" \
+    wait_for 5 sh -c "grep -rl 'Subject: dmarc-aligned' '$IN' 2>/dev/null | xargs grep -q 'dmarc=pass (p=reject) header.from=reject.test'"
+msg u@reject.test dmarc-reject >"$T/m13"
+send u@pass.test "$T/m13"
+check "DMARC fail under p=reject (SPF passes for another domain): 550 5.7.1" \
+    grep -q '<\*\* *550 5.7.1' "$T/sw"
+check "... and nothing delivered" nowhere "Subject: dmarc-reject" "$IN"
+mkdir -p "$M/example.org/alice/.Junk/new" "$M/example.org/alice/.Junk/cur" \
+    "$M/example.org/alice/.Junk/tmp"
+chown -R 64013:64012 "$M/example.org/alice/.Junk" 2>/dev/null
+msg u@quar.test dmarc-quarantine >"$T/m14"
+send u@pass.test "$T/m14"
+check "DMARC fail under p=quarantine: delivered into Junk" \
+    in_mail "$M/example.org/alice/.Junk/new" "Subject: dmarc-quarantine"
+check "... not into the inbox" nowhere "Subject: dmarc-quarantine" "$IN"
+msg u@sub.orgpol.test dmarc-sp >"$T/m15"
+send u@pass.test "$T/m15"
+check "a subdomain without a record: its organizational domain's sp=none applies" \
+    wait_for 5 sh -c "grep -rl 'Subject: dmarc-sp' '$IN' 2>/dev/null | xargs grep -q 'dmarc=fail (p=none) header.from=sub.orgpol.test'"
+msg u@strict.test dmarc-strict >"$T/m16"
+send u@sub.strict.test "$T/m16"
+check "aspf=s: SPF for a subdomain is not aligned: refused" \
+    grep -q '<\*\* *550 5.7.1' "$T/sw"
+msg u@dtemp.test dmarc-temp >"$T/m17"
+send u@pass.test "$T/m17"
+check "the DMARC lookup fails (SERVFAIL): 451 4.7.5" \
+    grep -q '<\*\* *451 4.7.5' "$T/sw"
+msg u@pass.test fake-quarantine "X-Facteur-Quarantine: forged" >"$T/m18"
+send u@pass.test "$T/m18"
+check "a quarantine mark from outside is removed: delivered to the inbox" \
+    in_mail "$IN" "Subject: fake-quarantine"
+check "... without the mark" \
+    sh -c "! grep -rl 'Subject: fake-quarantine' '$IN' | xargs grep -q 'X-Facteur-Quarantine'"
 
 # A trusted client (RELAYCLIENT from its tcprules): not checked.
 P2=$(freeport)
