@@ -54,10 +54,8 @@ dkim_header_len(const char *msg, size_t len, size_t *body)
     return len;
 }
 
-/* The next field of hdr[0..len) from *pos: its start and length (through
- * the LF of its last line).  1, or 0 at the end. */
-static int
-next_field(const char *hdr, size_t len, size_t *pos, const char **f,
+int
+dkim_next_field(const char *hdr, size_t len, size_t *pos, size_t *off,
     size_t *flen)
 {
     size_t i = *pos;
@@ -65,7 +63,7 @@ next_field(const char *hdr, size_t len, size_t *pos, const char **f,
 
     if (i >= len)
         return 0;
-    *f = hdr + i;
+    *off = i;
     for (;;) {
         nl = memchr(hdr + i, '\n', len - i);
         i = nl == NULL ? len : (size_t)(nl - hdr) + 1;
@@ -251,11 +249,12 @@ dkim_from_domain(const char *hdr, size_t hlen, char *domain, size_t dlen)
 {
     char val[DKIM_FROM_MAX];
     const char *f, *first = NULL;
-    size_t pos = 0, n, firstlen = 0, i, vn = 0;
+    size_t pos = 0, off, n, firstlen = 0, i, vn = 0;
     struct envelope e;
     int r;
 
-    while (next_field(hdr, hlen, &pos, &f, &n)) {
+    while (dkim_next_field(hdr, hlen, &pos, &off, &n)) {
+        f = hdr + off;
         if (!named(f, n, "from"))
             continue;
         if (first != NULL) {
@@ -634,9 +633,10 @@ static long
 fields_to_sign(const char *hdr, size_t hlen, struct signed_field *fs)
 {
     const char *f;
-    size_t pos = 0, n, i, count = 0;
+    size_t pos = 0, off, n, i, count = 0;
 
-    while (next_field(hdr, hlen, &pos, &f, &n)) {
+    while (dkim_next_field(hdr, hlen, &pos, &off, &n)) {
+        f = hdr + off;
         for (i = 0; dkim_signed_names[i] != NULL; i++) {
             if (!named(f, n, dkim_signed_names[i]))
                 continue;

@@ -77,6 +77,15 @@ struct dkim_key {
 size_t dkim_header_len(const char *msg, size_t len, size_t *body);
 
 /**
+ * dkim_next_field - the next header field of hdr[0..len) from *pos (a
+ * line and its continuation lines): its offset in *off and its length,
+ * through the LF of its last line, in *flen; *pos moves past it.  1, or
+ * 0 at the end.
+ */
+int dkim_next_field(const char *hdr, size_t len, size_t *pos, size_t *off,
+    size_t *flen);
+
+/**
  * dkim_canon_header - append the relaxed form of one field (n bytes, its
  * folding and final CRLF included or not) to out, ending with CRLF.
  * 0, or -1 with errno: EINVAL (no ':'), E2BIG/ENOMEM (out is full).

@@ -139,30 +139,6 @@ digit(unsigned char c)
 
 /* ---- header fields --------------------------------------------------- */
 
-/* The next field of hdr[0..len) from *pos (as dkim.c reads them): its
- * offset and length, through the LF of its last line.  1, or 0 at the
- * end. */
-static int
-next_field(const char *hdr, size_t len, size_t *pos, size_t *off,
-    size_t *flen)
-{
-    size_t i = *pos;
-    const char *nl;
-
-    if (i >= len)
-        return 0;
-    *off = i;
-    for (;;) {
-        nl = memchr(hdr + i, '\n', len - i);
-        i = nl == NULL ? len : (size_t)(nl - hdr) + 1;
-        if (i >= len || !wsp((unsigned char)hdr[i]))
-            break;
-    }
-    *flen = i - *pos;
-    *pos = i;
-    return 1;
-}
-
 /* The length of f's name: printable ASCII up to ':', SP/HTAB allowed only
  * between the name and the ':' (and not counted); 0 when f has none. */
 static size_t
@@ -1019,7 +995,7 @@ index_fields(struct ctx *c)
         c->oversize = 1;
         return -1;
     }
-    while (next_field(c->msg, c->hlen, &pos, &off, &n))
+    while (dkim_next_field(c->msg, c->hlen, &pos, &off, &n))
         if (++count > DKIMV_FIELDS_MAX) {
             c->oversize = 1;
             return -1;
@@ -1029,7 +1005,7 @@ index_fields(struct ctx *c)
         return -1;
     c->used = (unsigned char *)(c->f + count);
     pos = 0;
-    for (c->nf = 0; next_field(c->msg, c->hlen, &pos, &off, &n); c->nf++) {
+    for (c->nf = 0; dkim_next_field(c->msg, c->hlen, &pos, &off, &n); c->nf++) {
         c->f[c->nf].off = off;
         c->f[c->nf].len = n;
         c->f[c->nf].nlen = field_namelen(c->msg + off, n);
@@ -1060,7 +1036,7 @@ dkimv_verify(const char *msg, size_t len, dkimv_txt_fn txt, void *arg,
         c.w = malloc(sizeof *c.w);
     /* Fields are walked again (not through the index): the signatures
      * are reported even when the index could not be made. */
-    for (; count < max && next_field(msg, c.hlen, &pos, &off, &n); fi++) {
+    for (; count < max && dkim_next_field(msg, c.hlen, &pos, &off, &n); fi++) {
         if (field_namelen(msg + off, n) != 14
             || strncasecmp(msg + off, "dkim-signature", 14) != 0)
             continue;

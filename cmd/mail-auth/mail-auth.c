@@ -141,16 +141,13 @@ static void
 strip_forged(struct sa *msg, const char *host)
 {
     size_t body, hlen = dkim_header_len(msg->s ? msg->s : "", msg->len, &body);
-    size_t i = 0, o = 0, dropped = 0;
+    size_t pos = 0, i, n, e, o = 0, dropped = 0;
     char *p = msg->s;
 
-    while (i < hlen) {
-        size_t e = i;
-        /* one field: its line and the continuation lines */
-        do {
-            const char *nl = memchr(p + e, '\n', hlen - e);
-            e = nl ? (size_t)(nl - p) + 1 : hlen;
-        } while (e < hlen && (p[e] == ' ' || p[e] == '\t'));
+    /* the fields are moved down over the dropped ones as they are read
+     * (what is written is never ahead of what is read) */
+    while (dkim_next_field(p, hlen, &pos, &i, &n)) {
+        e = i + n;
         if ((e - i > 22 && strncasecmp(p + i, "Authentication-Results", 22) == 0
                 && claims(p + i, e - i, host))
             || (e - i > sizeof QUARANTINE
@@ -160,7 +157,6 @@ strip_forged(struct sa *msg, const char *host)
             memmove(p + o, p + i, e - i);
             o += e - i;
         }
-        i = e;
     }
     if (dropped > 0) {
         memmove(p + o, p + hlen, msg->len - hlen);
