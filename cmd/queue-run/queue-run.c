@@ -552,19 +552,25 @@ give_remote(struct msg *m, const char *domain, size_t first, int slot)
     struct job *jb = &jobs[slot];
     struct sa rec = SA_INIT(REMOTE_RCPTS_MAX * (ADDR_MAX + 1) + 2 * ADDR_MAX);
     size_t *rs = calloc(REMOTE_RCPTS_MAX, sizeof *rs), j, n = 0;
-    int mfd;
+    int mfd = -1, bad = 0;
 
     if (rs == NULL)
         return;
-    (void)sa_append(&rec, domain, strlen(domain) + 1);
-    (void)sa_append(&rec, m->q.sender, strlen(m->q.sender) + 1);
-    for (j = first; j < m->q.n && n < REMOTE_RCPTS_MAX; j++) {
+    /* a field that does not fit would shift the recipients' indexes in
+     * the report: then nothing is given */
+    bad |= sa_append(&rec, domain, strlen(domain) + 1) == -1;
+    bad |= sa_append(&rec, m->q.sender, strlen(m->q.sender) + 1) == -1;
+    for (j = first; j < m->q.n && n < REMOTE_RCPTS_MAX && !bad; j++) {
         struct qrcpt *r = &m->q.r[j];
         if (r->state != R_PENDING || r->busy
             || strcmp(strrchr(r->addr, '@') + 1, domain) != 0)
             continue;
-        (void)sa_append(&rec, r->addr, strlen(r->addr) + 1);
+        bad |= sa_append(&rec, r->addr, strlen(r->addr) + 1) == -1;
         rs[n++] = j;
+    }
+    if (bad) {
+        retire(jb); /* the next try starts a remote-send afresh */
+        goto fail;
     }
     mfd = openat(messfd, m->id, O_RDONLY | O_CLOEXEC);
     if (mfd == -1 || n == 0 || rec.s == NULL) {
