@@ -101,10 +101,12 @@ fi
 # facteur names the files it writes (APPEND, COPY) with ",W=<size in
 # CRLF>", which Dovecot (and others) take as RFC822.SIZE without
 # reading: every such size in cur/ must be exact.
+# wsizes DIR: DIR holds such names, and each size is right.
 wsizes() {
-    $PY - "$OD/cur" <<'PYEOF'
+    $PY - "$1" <<'PYEOF'
 import os, re, sys
 bad = []
+seen = 0
 d = sys.argv[1]
 names = os.listdir(d)
 for n in names:
@@ -113,12 +115,12 @@ for n in names:
     size = len(data) + data.count(b"\n") - data.count(b"\r\n")
     if m and int(m.group(1)) != size:
         bad.append((n, size))
-if bad:
-    print(bad)
-sys.exit(1 if bad or not names else 0)
+    seen = seen + 1 if m else seen
+if bad or not seen:
+    print(bad or "no ,W= name in " + d)
+sys.exit(1 if bad or not seen else 0)
 PYEOF
 }
-check "every ,W= in cur/ is the CRLF size" wsizes
 
 # ------------------------------------------------------------------ curl
 deliver carol@example.net "first message" "hello alice"
@@ -258,6 +260,7 @@ if command -v mbsync >/dev/null; then
     check "mbsync: a delivery on the server appears locally" \
         has_near 'third message'
     check "mbsync: a local message is uploaded" has_far 'from near'
+    check "the uploaded (APPENDed) file's ,W= is its CRLF size" wsizes "$MD/cur"
     check "mbsync: the server has two messages more" count_far $((n0 + 2))
     # deletions both ways
     rm -f "$(near 'first message')"
