@@ -234,6 +234,17 @@ ar_token(struct sa *ar, const char *s)
             (void)sa_appendc(ar, *s);
 }
 
+/* A comment's text (RFC 5322 ctext and spaces): nothing that could end
+ * it early or start a nested one, nothing outside printable ASCII. */
+static void
+ar_comment(struct sa *ar, const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f && *s != '('
+            && *s != ')' && *s != '\\')
+            (void)sa_appendc(ar, *s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -314,7 +325,7 @@ main(int argc, char **argv)
         sa_appends(&ar, dkimv_name(sigs[i].result));
         if (sigs[i].why[0] && sigs[i].result != DKIMV_PASS) {
             sa_appends(&ar, " (");
-            ar_token(&ar, sigs[i].why);
+            ar_comment(&ar, sigs[i].why);
             sa_appends(&ar, ")");
         }
         if (sigs[i].d[0]) {

@@ -21,6 +21,11 @@
  *     or a domain, which also covers its subdomains; value: the text of
  *     the refusal) refuses with "550 5.7.1"; the null sender <> is
  *     always accepted (bounces);
+ *   - DNS blocklists (lib/dnsbl.h; $FACTEUR_CONF/dnsbl, none by
+ *     default), asked once a session at the first recipient: a listed
+ *     client gets "554 5.7.1 Service unavailable; client [IP] blocked
+ *     using ZONE; <the list's TXT>" for every recipient but postmaster
+ *     of a local domain; trusted clients (RELAYCLIENT) are not asked;
  *   - a table that cannot be read gives "451", never acceptance.
  *
  * Environment: FACTEUR_CONF (default /etc/facteur), RELAYCLIENT,
@@ -32,7 +37,8 @@
  * An example tcprules file for RELAYCLIENT and SMTPD_BUSY is in
  * service/tcprules/smtpd.rules.
  * Files in $FACTEUR_CONF: hostname, sizelimit, domains.cdb,
- * mailboxes.cdb, aliases.cdb, blocksenders.cdb.
+ * mailboxes.cdb, aliases.cdb, blocksenders.cdb, dnsbl, resolver
+ * (lib/dns.h; FACTEUR_RESOLVER overrides it).
  * Descriptors: the connection on 0/1 (clear; the TLS pipes after
  * STARTTLS), the log on 2.
  * Privileges: started as root, it becomes -u user (a name or uid:gid,
@@ -47,11 +53,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "cdbq.h"
 #include "conf.h"
+#include "dnsbl.h"
 #include "exitcode.h"
 #include "log.h"
 #include "priv.h"
@@ -62,6 +70,54 @@
 #define BLOCK_TEXT_MAX 200
 
 static const char *conf;
+
+/*
+ * The DNS blocklists' verdict on the client, asked once a session, at
+ * the first recipient that is not postmaster: NULL not listed (or no
+ * lists, or a trusted client), else the reply.
+ */
+static const char *
+dnsbl(struct smtpsrv *s)
+{
+    static int asked;
+    static const char *why;
+    static char reply[DNSBL_TEXT_MAX + DNSNAME_MAX + INET6_ADDRSTRLEN + 80];
+    static struct dnsbl_zone z[DNSBL_ZONES_MAX];
+    char text[DNSBL_TEXT_MAX + 1];
+    struct dns d;
+    size_t n, hit;
+    unsigned bad;
+
+    if (asked)
+        return why;
+    if (s->ci.relayclient)
+        return NULL; /* not cached: never asked for a trusted client */
+    if (dnsbl_load(conf, z, DNSBL_ZONES_MAX, &n, &bad) == -1) {
+        if (bad)
+            log_warn("%s/dnsbl line %u: %s", conf, bad,
+                errno == E2BIG ? "too long, or too many lists"
+                               : "not a zone[=127.x.y.z]");
+        else
+            log_warn("cannot read %s/dnsbl: %s", conf, strerror(errno));
+        return "451 4.3.0 blocklist configuration unusable, try again later";
+    }
+    asked = 1;
+    if (n == 0)
+        return NULL;
+    if (dns_init(&d) == -1) {
+        log_warn("dnsbl: no usable resolver: %s", strerror(errno));
+        return NULL;
+    }
+    if (dnsbl_check(&d, s->ci.remoteip, z, n, &hit, text, sizeof text)
+        == 1) {
+        snprintf(reply, sizeof reply, "554 5.7.1 Service unavailable; "
+            "client [%s] blocked using %s%s%s", s->ci.remoteip, z[hit].name,
+            text[0] ? "; " : "", text);
+        log_info("dnsbl listed ip=%s zone=%s", s->ci.remoteip, z[hit].name);
+        why = reply;
+    }
+    return why;
+}
 
 /* The refusal text for a blocked sender (printable ASCII only). */
 static const char *
@@ -151,6 +207,13 @@ rcpt(struct smtpsrv *s, const struct smtp_path *p, struct addr *to)
         }
     }
     r = addr_is_literal(to) ? 0 : rcpt_local_domain(&t, to->domain);
+    /* Postmaster stays reachable from a listed client (RFC 5321 4.5.1):
+     * how the sender learns why, and asks to be delisted. */
+    if (!p->postmaster && (r != 1 || strcasecmp(to->local, "postmaster") != 0)
+        && (why = dnsbl(s)) != NULL) {
+        rcpt_close(&t);
+        return why;
+    }
     if (r == 1)
         r = rcpt_resolve(&t, to, &res, &v);
     else if (r == 0)

@@ -29,6 +29,7 @@ DP=$(freeport)
     echo 'fail.test. TXT "v=spf1 ip4:192.0.2.1 -all"'
     echo 'soft.test. TXT "v=spf1 ip4:192.0.2.1 ~all"'
     echo 'signed.test. TXT "v=spf1 ip4:192.0.2.1 -all"'
+    echo '_dmarc.signed.test. TXT "v=DMARC1; p=reject; adkim=s"'
     echo 'helo.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
     echo 'reject.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
     echo '_dmarc.reject.test. TXT "v=DMARC1; p=reject"'
@@ -118,6 +119,8 @@ check "DKIM pass rescues an SPF fail: delivered" in_mail "$IN" "Subject: dkim-go
 ar dkim-good >"$T/ar6"
 check "... spf=fail, dkim=pass header.d=signed.test header.s=s1" \
     sh -c "grep -q 'spf=fail' '$T/ar6' && grep -q 'dkim=pass header.d=signed.test header.s=s1' '$T/ar6'"
+check "... dmarc=pass under p=reject, adkim=s: DKIM alone aligned" \
+    grep -q 'dmarc=pass (p=reject) header.from=signed.test' "$T/ar6"
 # the same, its body changed after signing
 sed 's/^hello/hello, changed/' "$T/m6" | sed 's/dkim-good/dkim-bad/' >"$T/m7"
 send u@signed.test "$T/m7"
@@ -125,8 +128,16 @@ check "a signature that no longer verifies does not rescue: refused" \
     grep -q '<\*\* *550 5.7.23' "$T/sw"
 sed 's/^hello/hello, changed/' "$T/m6" | sed 's/dkim-good/dkim-bad2/' >"$T/m8"
 send u@pass.test "$T/m8"
-check "a broken signature from an SPF-pass sender: delivered, dkim=fail" \
-    wait_for 5 sh -c "grep -rl 'Subject: dkim-bad2' '$IN' 2>/dev/null | xargs grep -q 'dkim=fail'"
+check "a broken signature, SPF passing for another domain: DMARC p=reject refuses it" \
+    grep -q '<\*\* *550 5.7.1' "$T/sw"
+check "... logged as dkim=fail, then dmarc=fail" \
+    sh -c "grep -q 'dkim=fail d=signed.test s=s1' '$LOG' && grep -q 'refused dmarc=fail from=signed.test p=reject' '$LOG'"
+# the same signature on a message whose From: was changed afterwards
+sed 's/^From: <u@signed.test>/From: <u@pass.test>/; s/dkim-good/dkim-bad3/' \
+    "$T/m6" >"$T/m8b"
+send u@pass.test "$T/m8b"
+check "a broken signature, no DMARC record: delivered, dkim=fail" \
+    wait_for 5 sh -c "grep -rl 'Subject: dkim-bad3' '$IN' 2>/dev/null | xargs grep -q 'dkim=fail (signature did not verify) header.d=signed.test'"
 
 # Forged results: a field claiming this host is removed, another kept.
 msg u@pass.test forged "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=evil.test
