@@ -32,7 +32,8 @@ TLSWRAP_OBJ = cmd/tlswrap/tlswrap.o cmd/tlswrap/engine.o cmd/tlswrap/keyproc.o
 QINJECT_OBJ = cmd/queue-inject/queue-inject.o
 FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o \
 	cmd/facteur/admin.o cmd/facteur/init.o cmd/facteur/route.o \
-	cmd/facteur/import.o cmd/facteur/pwline.o cmd/facteur/dkim.o
+	cmd/facteur/import.o cmd/facteur/pwline.o cmd/facteur/dkim.o \
+	cmd/facteur/dns.o
 LDELIVER_OBJ = cmd/local-deliver/local-deliver.o
 QRUN_OBJ = cmd/queue-run/queue-run.o cmd/queue-run/dsn.o
 SENDMAIL_OBJ = cmd/sendmail/sendmail.o

@@ -1,5 +1,5 @@
-/* dkim.c - facteur dkim keygen, facteur dns, and the first key of a new
- * domain.
+/* dkim.c - facteur dkim keygen, the DKIM records of facteur dns, and
+ * the first key of a new domain.
  *
  * Usage:
  *   facteur dkim keygen D [--selector S]
@@ -15,14 +15,11 @@
  * rename and an fsync of its directory.  Older keys stay: mail signed
  * with them keeps verifying while their records are published.  An
  * existing S.key is never replaced.
- * dns prints the records to publish for D as a zone fragment, each with
- * a comment line: MX, SPF, the active selector's DKIM key, DMARC, and
- * the RFC 6186/8314 SRV records (submissions and imaps on this host,
- * submission and imap marked as not offered).
+ * dkim_records prints the DKIM records of D for facteur dns (dns.c).
  *
- * Exit codes: admin.h's.  dns exits 1, after printing the rest, when D
- * has no usable DKIM key.
+ * Exit codes: admin.h's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -45,8 +42,8 @@
 
 /* The user dkim-sign runs as: submissiond's session (facteur init). */
 #define KEY_USER "facteur-smtpd"
-#define TXT_STRING_MAX 255 /* RFC 1035 3.3.14: one character-string */
 #define PATH_LEN 4096
+#define DKIM_KEYS_MAX 64 /* selectors of one domain shown */
 
 /* "f" and the year and month, UTC. */
 static void
@@ -59,7 +56,7 @@ default_selector(char *sel, size_t len)
         die(EXIT_TEMP, "cannot read the clock", NULL, NULL);
 }
 
-static void
+void
 canon_domain(const char *arg, char *d, size_t len)
 {
     struct table t;
@@ -124,19 +121,10 @@ commit(const char *dir, const char *tmp, const char *path, int fd)
         die(EXIT_TEMP, "cannot write %s: %s", path, strerror(errno));
 }
 
-/* A TXT record on one line, its data cut into strings of 255 bytes.  The
- * data (base64, tags) holds no quote or backslash. */
-static void
-print_txt(const char *owner, const char *data)
+static int
+cmp_name(const void *a, const void *b)
 {
-    size_t n = strlen(data), i, k;
-
-    printf("%s IN TXT", owner);
-    for (i = 0; i < n; i += k) {
-        k = n - i < TXT_STRING_MAX ? n - i : TXT_STRING_MAX;
-        printf(" \"%.*s\"", (int)k, data + i);
-    }
-    putchar('\n');
+    return strcmp(a, b);
 }
 
 /* d's active selector into sel: 1, 0 when there is none, -1 (a reason
@@ -297,25 +285,15 @@ cmd_dkim_first(const char *d)
 }
 
 int
-cmd_dns(int argc, char **argv)
+dkim_records(const char *d)
 {
     static struct dkim_key k;
-    char d[DNSNAME_MAX + 1], host[DNSNAME_MAX + 1], owner[DNSNAME_MAX + 32];
-    char sel[DKIM_SELECTOR_MAX + 2], err[PATH_LEN + 300], val[DNSNAME_MAX + 64];
+    char sel[DKIM_SELECTOR_MAX + 2], err[PATH_LEN + 300];
+    char dir[PATH_LEN], names[DKIM_KEYS_MAX][DKIM_SELECTOR_MAX + 1];
+    struct dirent *e;
+    DIR *dh;
+    size_t n = 0, i, l;
     int r, problem = 0;
-
-    if (argc != 1)
-        usage();
-    canon_domain(argv[0], d, sizeof d);
-    if (conf_hostname(host, sizeof host) == -1)
-        die(EXIT_PROBLEM, "no valid host name (%s/hostname): facteur init "
-            "--hostname", conf, NULL);
-    printf("; the records to publish for %s (facteur dns)\n", d);
-    printf("; MX: mail for %s goes to this host\n", d);
-    printf("%s. IN MX 10 %s.\n", d, host);
-    printf("; SPF (RFC 7208): only the MX hosts send mail from %s\n", d);
-    snprintf(owner, sizeof owner, "%s.", d);
-    print_txt(owner, "v=spf1 mx -all");
 
     r = active_selector(d, sel, sizeof sel, err, sizeof err);
     if (r == 0)
@@ -329,26 +307,43 @@ cmd_dns(int argc, char **argv)
     } else {
         printf("; DKIM: %s\n", err);
         fprintf(stderr, "facteur: %s\n", err);
-        problem = 1;
+        return 1;
     }
-
-    printf("; DMARC (RFC 7489): quarantine what fails SPF and DKIM "
-           "alignment, reports to postmaster\n");
-    snprintf(owner, sizeof owner, "_dmarc.%s.", d);
-    snprintf(val, sizeof val, "v=DMARC1; p=quarantine; "
-        "rua=mailto:postmaster@%s", d);
-    print_txt(owner, val);
-    printf("; mail clients (RFC 6186, RFC 8314): submission and IMAP over "
-           "implicit TLS\n"
-           "_submissions._tcp.%s. IN SRV 0 1 465 %s.\n", d, host);
-    printf("; no submission with STARTTLS on 587 (target \".\": not "
-           "offered)\n"
-           "_submission._tcp.%s. IN SRV 0 0 0 .\n", d);
-    printf("; IMAP over implicit TLS\n"
-           "_imaps._tcp.%s. IN SRV 0 1 993 %s.\n", d, host);
-    printf("; no IMAP without TLS (target \".\": not offered)\n"
-           "_imap._tcp.%s. IN SRV 0 0 0 .\n", d);
-    if (fflush(stdout) == EOF)
-        return EXIT_TEMP;
-    return problem ? EXIT_PROBLEM : EXIT_OK;
+    /* The older keys: mail they signed verifies while they are
+     * published.  Sorted, so the output is the same each time. */
+    snprintf(dir, sizeof dir, "%s/dkim/%s", conf, d);
+    if ((dh = opendir(dir)) == NULL)
+        return 0;
+    while ((e = readdir(dh)) != NULL) {
+        l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".key") != 0
+            || l - 4 > DKIM_SELECTOR_MAX)
+            continue;
+        if (n == DKIM_KEYS_MAX) {
+            fprintf(stderr, "facteur: %s: more than %d keys, the others "
+                "not shown\n", dir, DKIM_KEYS_MAX);
+            problem = 1;
+            break;
+        }
+        memcpy(names[n], e->d_name, l - 4);
+        names[n][l - 4] = 0;
+        if (dkim_selector_valid(names[n]) && strcmp(names[n], sel) != 0)
+            n++;
+    }
+    closedir(dh);
+    qsort(names, n, sizeof names[0], cmp_name);
+    for (i = 0; i < n; i++) {
+        if (load_key(&k, d, names[i], err, sizeof err) == -1) {
+            printf("; DKIM: %s\n", err);
+            fprintf(stderr, "facteur: %s\n", err);
+            problem = 1;
+            continue;
+        }
+        printf("; DKIM: an older key, selector %s: remove its record (and "
+               "then the key) once mail signed with it is no longer read\n",
+            names[i]);
+        print_key(&k, d, names[i]);
+        dkim_key_wipe(&k);
+    }
+    return problem;
 }

@@ -18,7 +18,8 @@
  *   facteur queue           one line a queued message: id, age, sender,
  *                           pending recipients, next try, last error
  *   facteur queue flush     ask queue-run to retry everything now
- *   facteur dkim keygen D [--selector S] | facteur dns D     (dkim.c)
+ *   facteur dkim keygen D [--selector S]                    (dkim.c)
+ *   facteur dns D [--mta-sts-policy]                          (dns.c)
  *       (domain add also makes the new domain's first DKIM key)
  *
  * Tables live in $FACTEUR_CONF (default /etc/facteur) as text and cdb
@@ -70,7 +71,7 @@ usage(void)
           "       facteur route del DOMAIN | list\n"
           "       facteur queue [flush]\n"
           "       facteur dkim keygen D [--selector S]\n"
-          "       facteur dns D\n"
+          "       facteur dns D [--mta-sts-policy]\n"
           "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"
           "       facteur user import exim-passwd|dovecot-passwd FILE "
           "[--domain D] [--replace]\n"

@@ -83,9 +83,60 @@ check "dns: MX, SPF, DMARC, the SRV records, each after a comment" \
         grep -qx '_submission._tcp.example.org. IN SRV 0 0 0 .' '$T/dns' &&
         grep -qx '_imaps._tcp.example.org. IN SRV 0 1 993 mx.example.org.' '$T/dns' &&
         grep -qx '_imap._tcp.example.org. IN SRV 0 0 0 .' '$T/dns' &&
-        test \$(grep -c '^;' '$T/dns') -ge 8"
+        grep -qx '_pop3._tcp.example.org. IN SRV 0 0 0 .' '$T/dns' &&
+        grep -qx '_pop3s._tcp.example.org. IN SRV 0 0 0 .' '$T/dns' &&
+        test \$(grep -c '^;' '$T/dns') -ge 12"
 check "dns: the DKIM record of the active selector" \
     test "$(record "$T/dns" s2._domainkey.example.org.)" = "$R2"
+check "dns: the older key's record too, after the active one" \
+    sh -c "[ '$(record "$T/dns" "$S0._domainkey.example.org.")' = '$R0' ] &&
+        [ \$(grep -n '^s2._domainkey' '$T/dns' | cut -d: -f1) -lt \$(grep -n '^$S0._domainkey' '$T/dns' | cut -d: -f1) ]"
+# spkihash PEM: the SHA-256 of the certificate's public key, from openssl.
+spkihash() {
+    openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+        sha256sum | cut -d' ' -f1
+}
+H1=$(spkihash "$C/tls/default/fullchain.pem")
+H2=$(spkihash "$C/tls/default/fullchain-rsa.pem")
+check "dns: TLSA 3 1 1 of the host's certificates (ECDSA and RSA) for 25, 465 and 993" \
+    sh -c "for p in 25 465 993; do for h in $H1 $H2; do grep -qx \"_\$p._tcp.mx.example.org. IN TLSA 3 1 1 \$h\" '$T/dns' || exit 1; done; done"
+"$F" dns example.org --mta-sts-policy >"$T/sts"
+check "dns --mta-sts-policy: the policy file (testing, this MX, a week)" \
+    sh -c "printf 'version: STSv1\\nmode: testing\\nmx: mx.example.org\\nmax_age: 604800\\n' | cmp -s - '$T/sts'"
+ID=$(sha256sum <"$T/sts" | cut -c1-16)
+check "dns: MTA-STS id, the policy's digest; the policy in comments; TLS-RPT" \
+    sh -c "grep -qx '_mta-sts.example.org. IN TXT \"v=STSv1; id=$ID\"' '$T/dns' &&
+        grep -qx ';   mode: testing' '$T/dns' &&
+        grep -qx '_smtp._tls.example.org. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@example.org\"' '$T/dns'"
+echo enforce >"$C/mta-sts-mode"
+"$F" dns example.org >"$T/dns4"
+ID2=$(sha256sum <"$T/sts" | cut -c1-16)
+check "dns: mta-sts-mode enforce: the policy says so, a new id" \
+    sh -c "'$F' dns example.org --mta-sts-policy | grep -qx 'mode: enforce' &&
+        ! grep -q 'id=$ID' '$T/dns4' && grep -q '_mta-sts.example.org. IN TXT \"v=STSv1; id=' '$T/dns4'"
+echo sometimes >"$C/mta-sts-mode"
+check "dns: a wrong mta-sts-mode: exit 1" \
+    test "$(code "$F" dns example.org)" = 1
+rm "$C/mta-sts-mode"
+if command -v named-checkzone >/dev/null; then
+    {
+        printf '$ORIGIN example.org.\n$TTL 3600\n'
+        printf '@ IN SOA ns hostmaster 1 3600 600 86400 3600\n@ IN NS ns\n'
+        printf 'ns IN A 192.0.2.53\nmx IN A 192.0.2.25\n'
+        cat "$T/dns"
+    } >"$T/zone"
+    check "dns: the output loads as a zone (named-checkzone)" \
+        named-checkzone -q example.org "$T/zone"
+    echo 'bad IN TLSA 3 1 1 xyz' >>"$T/zone"
+    check "... and named-checkzone does refuse a bad zone" \
+        sh -c "! named-checkzone -q example.org '$T/zone'"
+else
+    skip "named-checkzone (bind9-utils) not installed"
+fi
+mv "$C/tls/default/fullchain.pem" "$C/tls/default/fc"
+check "dns: no certificate: said, exit 1" \
+    sh -c "'$F' dns example.org >'$T/dns5' 2>'$T/dns5e'; [ \$? -eq 1 ] && grep -q 'no certificate' '$T/dns5e' && grep -q '_mta-sts' '$T/dns5'"
+mv "$C/tls/default/fc" "$C/tls/default/fullchain.pem"
 "$F" domain add nokey.example >/dev/null
 rm -r "$C/dkim/nokey.example"
 check "dns: no key for the domain: said, exit 1" \
