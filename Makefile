@@ -33,7 +33,7 @@ QINJECT_OBJ = cmd/queue-inject/queue-inject.o
 FACTEUR_OBJ = cmd/facteur/facteur.o cmd/facteur/table.o \
 	cmd/facteur/admin.o cmd/facteur/init.o cmd/facteur/route.o \
 	cmd/facteur/import.o cmd/facteur/pwline.o cmd/facteur/dkim.o \
-	cmd/facteur/dns.o
+	cmd/facteur/dns.o cmd/facteur/check.o
 LDELIVER_OBJ = cmd/local-deliver/local-deliver.o
 QRUN_OBJ = cmd/queue-run/queue-run.o cmd/queue-run/dsn.o
 SENDMAIL_OBJ = cmd/sendmail/sendmail.o

@@ -347,3 +347,22 @@ dkim_records(const char *d)
     }
     return problem;
 }
+
+int
+dkim_active_record(const char *d, char *sel, size_t sellen, char *rec,
+    size_t reclen, char *err, size_t errlen)
+{
+    static struct dkim_key k;
+    int r = active_selector(d, sel, sellen, err, errlen);
+
+    if (r != 1)
+        return r;
+    if (load_key(&k, d, sel, err, errlen) == -1)
+        return -1;
+    r = dkim_key_record(&k, rec, reclen) == -1 ? -1 : 1;
+    if (r == -1)
+        snprintf(err, errlen, "cannot encode the public key of %s/%s", d,
+            sel);
+    dkim_key_wipe(&k);
+    return r;
+}

@@ -1,8 +1,58 @@
-/* dkimcmd.h - facteur dkim and facteur dns (dkim.c). */
+/* dkimcmd.h - facteur dkim (dkim.c), facteur dns (dns.c) and what
+ * facteur check (check.c) takes from them. */
 #ifndef FACTEUR_DKIMCMD_H
 #define FACTEUR_DKIMCMD_H
 
 #include <stddef.h>
+
+#include "limits.h"
+
+#define STS_ID_LEN 16 /* hex digits of the MTA-STS policy's SHA-256 */
+#define STS_POLICY_MAX (DNSNAME_MAX + 128)
+#define HOSTCERTS_MAX 2 /* fullchain.pem, fullchain-rsa.pem */
+
+/* A certificate tlswrap serves for the host name. */
+struct hostcert {
+    char path[4200];
+    unsigned char der[TLS_CERT_MAX];
+    size_t len;
+    char tlsa[2 * 32 + 1]; /* SHA-256 of its SPKI, hex: TLSA 3 1 1 */
+};
+
+struct hostcerts {
+    size_t n;
+    struct hostcert c[HOSTCERTS_MAX];
+};
+
+/**
+ * host_certs - the certificates tlswrap serves for host (tls/<host>/,
+ * else tls/default/: fullchain.pem, and fullchain-rsa.pem when there is
+ * one) into hc (large: static).  0, or -1 with a reason in err (no
+ * certificate, unreadable, not a certificate).
+ */
+int host_certs(const char *host, struct hostcerts *hc, char *err,
+    size_t errlen);
+
+/**
+ * sts_policy - the MTA-STS policy file for host (mode from the file
+ * mta-sts-mode, testing by default) into out (STS_POLICY_MAX bytes).  0,
+ * or -1 when mta-sts-mode is malformed (said on stderr).
+ */
+int sts_policy(const char *host, char *out, size_t len);
+
+/** sts_id - the policy's id (STS_ID_LEN hex digits of its SHA-256). */
+void sts_id(const char *policy, char *id);
+
+/**
+ * dkim_active_record - d's active selector into sel and its key's record
+ * ("v=DKIM1; k=rsa; p=...") into rec (DKIM_RECORD_MAX bytes).  1, 0 when
+ * d has no key, -1 with a reason in err.
+ */
+int dkim_active_record(const char *d, char *sel, size_t sellen, char *rec,
+    size_t reclen, char *err, size_t errlen);
+
+/** cmd_check - facteur check [--no-dns]; argv after "check" (check.c). */
+int cmd_check(int argc, char **argv);
 
 /** cmd_dkim - facteur dkim keygen D [--selector S]; argv after "dkim".
  * Exit code. */

@@ -51,7 +51,6 @@
 #define TXT_STRING_MAX 255 /* RFC 1035 3.3.14: one character-string */
 #define PATH_LEN 4096
 #define STS_MAX_AGE 604800 /* a week: RFC 8461 3.2 suggests weeks */
-#define STS_ID_LEN 16      /* hex digits of the policy's SHA-256 */
 
 void
 print_txt(const char *owner, const char *data)
@@ -79,45 +78,43 @@ hex(const unsigned char *b, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-/* The first certificate of a PEM file: its SPKI's SHA-256. */
-struct first {
-    int found;
-    unsigned char h[32];
-};
-
+/* The first certificate of a PEM file. */
 static int
 first_cert(void *ctx, const char *name, const unsigned char *der,
     size_t len)
 {
-    struct first *f = ctx;
+    struct hostcert *c = ctx;
     const unsigned char *spki;
     size_t spkilen;
-    br_sha256_context c;
+    unsigned char h[32];
+    br_sha256_context sc;
 
     if (strcmp(name, "CERTIFICATE") != 0)
         return 0;
-    if (dane_spki(der, len, &spki, &spkilen) == -1)
+    if (len > sizeof c->der || dane_spki(der, len, &spki, &spkilen) == -1)
         return -1;
-    br_sha256_init(&c);
-    br_sha256_update(&c, spki, spkilen);
-    br_sha256_out(&c, f->h);
-    f->found = 1;
+    memcpy(c->der, der, len);
+    c->len = len;
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, spki, spkilen);
+    br_sha256_out(&sc, h);
+    hex(h, sizeof h, c->tlsa);
     return -1; /* the server's own certificate comes first */
 }
 
 /*
- * The TLSA data of the certificate in path into out (65 bytes): 1, 0 when
- * there is no such file, -1 with a reason in err.
+ * The certificate in path into c: 1, 0 when there is no such file, -1
+ * with a reason in err.
  */
 static int
-tlsa_of(const char *path, char *out, char *err, size_t errlen)
+cert_of(const char *path, struct hostcert *c, char *err, size_t errlen)
 {
     static unsigned char buf[TLS_PEMFILE_MAX + 1];
-    struct first f = { 0, { 0 } };
     size_t len = 0;
     ssize_t r;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+    c->len = 0;
     if (fd == -1) {
         if (errno == ENOENT)
             return 0;
@@ -142,61 +139,73 @@ tlsa_of(const char *path, char *out, char *err, size_t errlen)
             TLS_PEMFILE_MAX);
         return -1;
     }
-    tls_pem_decode(buf, len, first_cert, &f);
-    if (!f.found) {
+    tls_pem_decode(buf, len, first_cert, c);
+    if (c->len == 0) {
         snprintf(err, errlen, "%s: no certificate in it", path);
         return -1;
     }
-    hex(f.h, sizeof f.h, out);
     return 1;
 }
 
-/* The TLSA records of this host's certificates: 0, or 1 (a problem). */
-static int
-tlsa_records(const char *host)
+int
+host_certs(const char *host, struct hostcerts *hc, char *err, size_t errlen)
 {
     static const char *const files[] = { "fullchain.pem",
         "fullchain-rsa.pem" };
-    static const char *const ports[] = { "25", "465", "993" };
-    char dir[PATH_LEN], path[PATH_LEN + 32], err[PATH_LEN + 300];
-    char data[2 * 32 + 1];
-    size_t i, p;
-    int r, any = 0;
+    char dir[PATH_LEN], path[PATH_LEN + 32];
+    size_t i;
+    int r;
 
     /* tlswrap's choice for the host name: its own directory, else the
      * default one (lib/tlscert.h). */
     snprintf(dir, sizeof dir, "%s/tls/%s", conf, host);
     if (access(dir, F_OK) == -1)
         snprintf(dir, sizeof dir, "%s/tls/default", conf);
+    hc->n = 0;
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        r = cert_of(path, &hc->c[hc->n], err, errlen);
+        if (r == 0 && i > 0)
+            continue; /* the second (RSA) pair is optional */
+        if (r == 0)
+            snprintf(err, errlen, "no certificate %s (facteur init makes "
+                "one)", path);
+        if (r != 1)
+            return -1;
+        snprintf(hc->c[hc->n].path, sizeof hc->c[hc->n].path, "%s", path);
+        hc->n++;
+    }
+    return 0;
+}
+
+/* The TLSA records of this host's certificates: 0, or 1 (a problem). */
+static int
+tlsa_records(const char *host)
+{
+    static const char *const ports[] = { "25", "465", "993" };
+    static struct hostcerts hc;
+    char err[PATH_LEN + 300];
+    size_t i, p;
+
     printf("; DANE (RFC 7672): the SHA-256 of this host's public key "
            "(TLSA 3 1 1), for SMTP, submission and IMAP; publish it only "
            "in a DNSSEC-signed zone.\n"
            "; It follows the key, not the certificate: renewing with the "
            "same key (certbot --reuse-key) keeps it valid; publish a new "
            "key's record beside the old one before switching.\n");
-    for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        r = tlsa_of(path, data, err, sizeof err);
-        if (r == 0 && i > 0)
-            continue; /* the second (RSA) pair is optional */
-        if (r == 0)
-            snprintf(err, sizeof err, "no certificate %s (facteur init "
-                "makes one)", path);
-        if (r != 1) {
-            printf("; TLSA: %s\n", err);
-            fprintf(stderr, "facteur: %s\n", err);
-            return 1;
-        }
-        for (p = 0; p < sizeof ports / sizeof ports[0]; p++)
-            printf("_%s._tcp.%s. IN TLSA 3 1 1 %s\n", ports[p], host, data);
-        any = 1;
+    if (host_certs(host, &hc, err, sizeof err) == -1) {
+        printf("; TLSA: %s\n", err);
+        fprintf(stderr, "facteur: %s\n", err);
+        return 1;
     }
-    return any ? 0 : 1;
+    for (i = 0; i < hc.n; i++)
+        for (p = 0; p < sizeof ports / sizeof ports[0]; p++)
+            printf("_%s._tcp.%s. IN TLSA 3 1 1 %s\n", ports[p], host,
+                hc.c[i].tlsa);
+    return 0;
 }
 
-/* The MTA-STS policy for host into out: 0, or -1 (the mode file is
- * wrong; said). */
-static int
+int
 sts_policy(const char *host, char *out, size_t len)
 {
     char mode[16];
@@ -220,14 +229,24 @@ sts_policy(const char *host, char *out, size_t len)
     return 0;
 }
 
+void
+sts_id(const char *policy, char *id)
+{
+    unsigned char h[32];
+    br_sha256_context c;
+
+    br_sha256_init(&c);
+    br_sha256_update(&c, policy, strlen(policy));
+    br_sha256_out(&c, h);
+    hex(h, STS_ID_LEN / 2, id);
+}
+
 int
 cmd_dns(int argc, char **argv)
 {
     char d[DNSNAME_MAX + 1], host[DNSNAME_MAX + 1], owner[DNSNAME_MAX + 32];
     char val[DNSNAME_MAX + 64], policy[DNSNAME_MAX + 128];
-    char id[2 * 32 + 1], *line, *nl;
-    unsigned char h[32];
-    br_sha256_context c;
+    char id[STS_ID_LEN + 1], *line, *nl;
     int problem = 0;
 
     if (argc != 1 && (argc != 2 || strcmp(argv[1], "--mta-sts-policy") != 0))
@@ -274,10 +293,7 @@ cmd_dns(int argc, char **argv)
 
     problem |= tlsa_records(host);
 
-    br_sha256_init(&c);
-    br_sha256_update(&c, policy, strlen(policy));
-    br_sha256_out(&c, h);
-    hex(h, STS_ID_LEN / 2, id);
+    sts_id(policy, id);
     printf("; MTA-STS (RFC 8461): senders that know it insist on TLS with "
            "a valid certificate to the MX; the id changes with the "
            "policy.\n"

@@ -20,6 +20,7 @@
  *   facteur queue flush     ask queue-run to retry everything now
  *   facteur dkim keygen D [--selector S]                    (dkim.c)
  *   facteur dns D [--mta-sts-policy]                          (dns.c)
+ *   facteur check [--no-dns]                                  (check.c)
  *       (domain add also makes the new domain's first DKIM key)
  *
  * Tables live in $FACTEUR_CONF (default /etc/facteur) as text and cdb
@@ -32,7 +33,6 @@
  * Exit codes: 0 done, 1 a problem it reports (unknown domain, duplicate,
  * no such entry, a malformed table), 100 bad usage, 111 temporary failure
  * (cannot read or write the configuration).
- * Not here yet: check (DESIGN.md lists it; a later issue adds it).
  */
 #include <crypt.h>
 #include <dirent.h>
@@ -72,6 +72,7 @@ usage(void)
           "       facteur queue [flush]\n"
           "       facteur dkim keygen D [--selector S]\n"
           "       facteur dns D [--mta-sts-policy]\n"
+          "       facteur check [--no-dns]\n"
           "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"
           "       facteur user import exim-passwd|dovecot-passwd FILE "
           "[--domain D] [--replace]\n"
@@ -516,6 +517,8 @@ main(int argc, char **argv)
         return cmd_queue(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "dns") == 0)
         return cmd_dns(argc - 2, argv + 2); /* reads only: no lock */
+    if (argc >= 2 && strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 2, argv + 2); /* reads only: no lock */
     if (argc < 3)
         usage();
     if (strcmp(argv[2], "list") != 0) {
