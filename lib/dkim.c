@@ -11,12 +11,16 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base64.h"
 #include "dkim.h"
 #include "dnsname.h"
 #include "envelope.h"
 #include "hdraddr.h"
+#include "sha256.h"
 #include "tlscert.h"
 
 /* Folded lines of the DKIM-Signature field stay under this width. */
@@ -173,10 +177,13 @@ body_out(struct dkim_body *b, unsigned char c)
     b->out[b->olen++] = c;
 }
 
-/* A byte that is not SP/HTAB, nor part of a line end. */
+/* Bytes that are not SP/HTAB, nor part of a line end, at the start of
+ * the line's content or after SP/HTAB (a pending SP goes before them). */
 static void
-body_char(struct dkim_body *b, unsigned char c)
+body_bytes(struct dkim_body *b, const unsigned char *p, size_t n)
 {
+    size_t k;
+
     if (!b->content) {
         /* the empty lines held back were not at the end after all */
         for (; b->blank > 0; b->blank--) {
@@ -187,8 +194,21 @@ body_char(struct dkim_body *b, unsigned char c)
     if (b->ws)
         body_out(b, ' ');
     b->ws = 0;
-    body_out(b, c);
     b->content = 1;
+    if (n >= sizeof b->out && b->olen == 0) {
+        b->put(b->ctx, p, n); /* straight from the input */
+        b->len += n;
+        return;
+    }
+    while (n > 0) {
+        if (b->olen == sizeof b->out)
+            body_flush(b);
+        k = sizeof b->out - b->olen < n ? sizeof b->out - b->olen : n;
+        memcpy(b->out + b->olen, p, k);
+        b->olen += k;
+        p += k;
+        n -= k;
+    }
 }
 
 static void
@@ -203,28 +223,129 @@ body_eol(struct dkim_body *b)
     b->content = b->ws = 0;
 }
 
+/* The bytes that stay as they are wherever they are: all but CR, SP and
+ * HTAB (a LF is a line end only after a CR). */
+#define PLAIN(c) ((c) != '\r' && (c) != ' ' && (c) != '\t')
+
+#ifndef __SSE2__
+/* Eight bytes at a time (SWAR): 0x80 in each byte of x that is zero,
+ * exactly (no carry crosses a byte), and in each byte that is c. */
+#define ONES ((uint64_t)0x0101010101010101u)
+#define HIGH (ONES * 0x80)
+#define ZEROS(x) (~((((x) & ~HIGH) + ~HIGH) | (x) | ~HIGH))
+#define BYTES(x, c) ZEROS((x) ^ (ONES * (c)))
+#endif
+
+/*
+ * The end of the run of bytes that stay as they are from s[j] on (s[j-1]
+ * is in it, so the line has content and no SP/HTAB pending): plain
+ * bytes, single SPs followed by a plain byte, and CRLFs followed by a
+ * plain byte (a line end, then a line that starts with content).  It
+ * stops before HTAB, a SP or CR followed by anything else, and a SP or
+ * CR too near the end of the piece to know what follows.  Whether a
+ * byte stops the run depends on it and the two after it only, so blocks
+ * of bytes are tested at once (v, and w and u one and two bytes further
+ * on) while there are enough; then one at a time.
+ */
+static size_t
+run_end(const unsigned char *s, size_t j, size_t n)
+{
+#ifdef __SSE2__
+    /* SSE2 (every x86-64): sixteen bytes at a time, a bit each. */
+    const __m128i cr = _mm_set1_epi8('\r'), sp = _mm_set1_epi8(' '),
+                  tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+    __m128i v, w, u;
+    unsigned wplain, uplain, stop;
+
+    while (n - j >= 18) {
+        v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        w = _mm_loadu_si128((const __m128i *)(const void *)(s + j + 1));
+        u = _mm_loadu_si128((const __m128i *)(const void *)(s + j + 2));
+        wplain = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(w, cr), _mm_cmpeq_epi8(w, sp)),
+            _mm_cmpeq_epi8(w, tab)));
+        uplain = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(u, cr), _mm_cmpeq_epi8(u, sp)),
+            _mm_cmpeq_epi8(u, tab)));
+        stop = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab))
+            | ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) & ~wplain)
+            | ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr))
+                & ~((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, lf))
+                    & uplain));
+        if (stop != 0)
+            break;
+        j += 16;
+    }
+#else
+    /* Eight bytes at a time in a uint64_t (no byte order assumed). */
+    uint64_t v, w, u, wplain, uplain;
+
+    while (n - j >= 10) {
+        memcpy(&v, s + j, 8);
+        memcpy(&w, s + j + 1, 8);
+        memcpy(&u, s + j + 2, 8);
+        wplain = ~(BYTES(w, '\r') | BYTES(w, ' ') | BYTES(w, '\t')) & HIGH;
+        uplain = ~(BYTES(u, '\r') | BYTES(u, ' ') | BYTES(u, '\t')) & HIGH;
+        if ((BYTES(v, '\t') | (BYTES(v, ' ') & ~wplain)
+                | (BYTES(v, '\r') & ~(BYTES(w, '\n') & uplain))) != 0)
+            break;
+        j += 8;
+    }
+#endif
+    for (; j < n; j++) {
+        if (PLAIN(s[j]))
+            continue;
+        if (s[j] == ' ' && j + 1 < n && PLAIN(s[j + 1]))
+            j++; /* SP, and the plain byte after it */
+        else if (s[j] == '\r' && j + 2 < n && s[j + 1] == '\n'
+            && PLAIN(s[j + 2]))
+            j += 2; /* CRLF, and the plain byte after it */
+        else
+            break;
+    }
+    return j;
+}
+
+/*
+ * Relaxed body canonicalization (RFC 6376 3.4.4).  The state between
+ * bytes: a CR pending (is a LF next?), SP/HTAB pending in the line (one
+ * SP if more follows on the line), the line has content, empty lines
+ * held back (dropped if the body ends).  Most bytes come out as they
+ * are: a run of them (single SPs between them and line ends between
+ * lines with content included) is found by run_end and copied in one
+ * piece; only HTAB, runs of SP/HTAB, SP at a line end, empty lines, bare
+ * CRs and the bytes near the end of the piece go through the state one
+ * byte at a time.
+ */
 void
 dkim_body_feed(struct dkim_body *b, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    size_t i;
+    size_t i = 0, j;
+    unsigned char c;
 
-    for (i = 0; i < n; i++) {
-        unsigned char c = s[i];
+    while (i < n) {
+        c = s[i];
         if (b->cr) {
             b->cr = 0;
             if (c == '\n') {
                 body_eol(b);
+                i++;
                 continue;
             }
-            body_char(b, '\r'); /* a bare CR is an ordinary byte */
+            body_bytes(b, (const unsigned char *)"\r", 1); /* a bare CR */
         }
-        if (c == '\r')
+        if (c == '\r') {
             b->cr = 1;
-        else if (wsp(c))
+            i++;
+        } else if (wsp(c)) {
             b->ws = 1;
-        else
-            body_char(b, c);
+            i++;
+        } else {
+            j = run_end(s, i + 1, n);
+            body_bytes(b, s + i, j - i);
+            i = j;
+        }
     }
     body_flush(b);
 }
@@ -234,7 +355,7 @@ dkim_body_finish(struct dkim_body *b)
 {
     if (b->cr) {
         b->cr = 0;
-        body_char(b, '\r');
+        body_bytes(b, (const unsigned char *)"\r", 1);
     }
     if (b->content)
         body_eol(b);
@@ -328,14 +449,306 @@ key_cb(void *ctx, const char *name, const unsigned char *der, size_t len)
     return 0;
 }
 
-/* Is e the public exponent of k?  A test signature must verify. */
-static int
-exponent_fits(struct dkim_key *k, uint32_t e)
-{
-    static const unsigned char hv[32] = { 'f', 'a', 'c', 't', 'e', 'u', 'r' };
-    unsigned char sig[DKIM_RSA_BITS_MAX / 8], back[32];
-    size_t siglen = (k->sk.n_bitlen + 7) / 8;
+/*
+ * Checking a private key without signing: the RSA parts BearSSL keeps
+ * (p, q, dp, dq, iq) are checked by exact integer arithmetic, in
+ * microseconds, where a test signature costs as much as a signature.
+ * Big numbers here are little-endian 32-bit limbs, n of them without
+ * leading zero limbs (n = 0 for zero); products of two key parts fit.
+ */
+#define BN_LIMBS (2 * (DKIM_RSA_BITS_MAX / 32) + 2)
 
+struct bn {
+    size_t n;
+    uint32_t v[BN_LIMBS];
+};
+
+static void
+bn_trim(struct bn *x)
+{
+    while (x->n > 0 && x->v[x->n - 1] == 0)
+        x->n--;
+}
+
+/* x from the big-endian b (len bytes).  0, or -1 when it is over
+ * DKIM_RSA_BITS_MAX bits (no key part is). */
+static int
+bn_decode(struct bn *x, const unsigned char *b, size_t len)
+{
+    size_t i;
+
+    while (len > 0 && *b == 0) {
+        b++;
+        len--;
+    }
+    if (len > DKIM_RSA_BITS_MAX / 8)
+        return -1;
+    x->n = (len + 3) / 4;
+    memset(x->v, 0, x->n * sizeof x->v[0]);
+    for (i = 0; i < len; i++)
+        x->v[i / 4] |= (uint32_t)b[len - 1 - i] << (8 * (i % 4));
+    return 0;
+}
+
+/* The number of bits of x. */
+static size_t
+bn_bits(const struct bn *x)
+{
+    size_t b;
+    uint32_t w;
+
+    if (x->n == 0)
+        return 0;
+    for (b = 32 * (x->n - 1), w = x->v[x->n - 1]; w != 0; w >>= 1)
+        b++;
+    return b;
+}
+
+/* x big-endian into out (len bytes, enough for it). */
+static void
+bn_encode(unsigned char *out, size_t len, const struct bn *x)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        out[len - 1 - i] = i / 4 < x->n
+            ? (unsigned char)(x->v[i / 4] >> (8 * (i % 4)))
+            : 0;
+}
+
+/* r = a * b; r is neither, and a->n + b->n <= BN_LIMBS. */
+static void
+bn_mul(struct bn *r, const struct bn *a, const struct bn *b)
+{
+    uint64_t t;
+    uint32_t carry;
+    size_t i, j;
+
+    memset(r->v, 0, (a->n + b->n) * sizeof r->v[0]);
+    for (i = 0; i < a->n; i++) {
+        carry = 0;
+        for (j = 0; j < b->n; j++) {
+            t = (uint64_t)a->v[i] * b->v[j] + r->v[i + j] + carry;
+            r->v[i + j] = (uint32_t)t;
+            carry = (uint32_t)(t >> 32);
+        }
+        r->v[i + b->n] = carry;
+    }
+    r->n = a->n + b->n;
+    bn_trim(r);
+}
+
+/* x - 1, for x >= 1. */
+static void
+bn_dec(struct bn *x)
+{
+    size_t i;
+
+    for (i = 0; x->v[i] == 0; i++)
+        x->v[i] = 0xffffffff;
+    x->v[i]--;
+    bn_trim(x);
+}
+
+/* x >> s. */
+static void
+bn_shr(struct bn *x, size_t s)
+{
+    size_t i, w = s / 32;
+    unsigned b = (unsigned)(s % 32);
+
+    if (w >= x->n) {
+        x->n = 0;
+        return;
+    }
+    if (w > 0) {
+        memmove(x->v, x->v + w, (x->n - w) * sizeof x->v[0]);
+        x->n -= w;
+    }
+    if (b > 0) {
+        for (i = 0; i + 1 < x->n; i++)
+            x->v[i] = x->v[i] >> b | x->v[i + 1] << (32 - b);
+        x->v[i] >>= b;
+    }
+    bn_trim(x);
+}
+
+/* The number of zero bits at the bottom of x > 0. */
+static size_t
+bn_ctz(const struct bn *x)
+{
+    size_t i, s;
+    uint32_t w;
+
+    for (i = 0; x->v[i] == 0; i++)
+        ;
+    for (s = 32 * i, w = x->v[i]; (w & 1) == 0; w >>= 1)
+        s++;
+    return s;
+}
+
+/*
+ * Does m divide a (m > 0)?  The quotient is found as if the division
+ * were exact (Hensel's way, from the low limbs up, with the inverse of
+ * m's odd part modulo 2^32), then multiplied back: 1 only when q * m is
+ * a, so never wrongly.  a and m are changed (their common factors of 2
+ * taken out); q and t are room for the quotient and the product.
+ */
+static int
+bn_divides(struct bn *m, struct bn *a, struct bn *q, struct bn *t)
+{
+    uint64_t borrow, d;
+    uint32_t inv, k;
+    size_t i, j, s;
+
+    if (a->n == 0)
+        return 1;
+    if (m->n == 0)
+        return 0;
+    /* m = 2^s * odd; a needs the 2^s too */
+    s = bn_ctz(m);
+    if (bn_ctz(a) < s)
+        return 0;
+    bn_shr(m, s);
+    bn_shr(a, s);
+    if (a->n < m->n)
+        return 0; /* 0 < a < m */
+    inv = m->v[0]; /* right to 3 bits; each step doubles them */
+    for (i = 0; i < 4; i++)
+        inv *= 2 - m->v[0] * inv;
+    memcpy(t->v, a->v, a->n * sizeof a->v[0]);
+    q->n = a->n - m->n + 1;
+    for (i = 0; i < q->n; i++) {
+        /* the limb of q that makes limb i of the rest zero */
+        k = t->v[i] * inv;
+        q->v[i] = k;
+        borrow = 0;
+        for (j = 0; j < m->n; j++) {
+            d = (uint64_t)k * m->v[j] + borrow;
+            borrow = (d >> 32) + (t->v[i + j] < (uint32_t)d);
+            t->v[i + j] -= (uint32_t)d;
+        }
+        for (j = i + m->n; j < a->n && borrow != 0; j++) {
+            d = (uint64_t)t->v[j] - borrow;
+            t->v[j] = (uint32_t)d;
+            borrow = d >> 63;
+        }
+    }
+    bn_trim(q);
+    bn_mul(t, q, m);
+    return t->n == a->n && memcmp(t->v, a->v, a->n * sizeof a->v[0]) == 0;
+}
+
+struct keycheck {
+    struct bn a, m, x, q, t;
+};
+
+/* Is e * d = 1 (mod pr - 1)?  pr odd and > 1, d > 0, as a CRT
+ * exponent d of the prime pr and the public exponent e are. */
+static int
+crt_exponent_fits(struct keycheck *c, const unsigned char *d, size_t dlen,
+    const unsigned char *pr, size_t prlen, uint32_t e)
+{
+    if (bn_decode(&c->m, pr, prlen) == -1 || bn_decode(&c->x, d, dlen) == -1
+        || c->m.n == 0 || (c->m.v[0] & 1) == 0 || c->x.n == 0)
+        return 0;
+    c->m.v[0] &= ~(uint32_t)1; /* pr - 1 */
+    bn_trim(&c->m);
+    c->t.v[0] = e;
+    c->t.n = e != 0;
+    bn_mul(&c->a, &c->x, &c->t);
+    if (c->a.n == 0)
+        return 0;
+    bn_dec(&c->a);
+    return bn_divides(&c->m, &c->a, &c->q, &c->t);
+}
+
+/* Is e the public exponent of k?  e * dp = 1 (mod p - 1) and e * dq = 1
+ * (mod q - 1): exact, so a wrong e is never taken. */
+static int
+exponent_fits(struct keycheck *c, const br_rsa_private_key *sk, uint32_t e)
+{
+    return crt_exponent_fits(c, sk->dp, sk->dplen, sk->p, sk->plen, e)
+        && crt_exponent_fits(c, sk->dq, sk->dqlen, sk->q, sk->qlen, e);
+}
+
+/* q * iq = 1 (mod p)? */
+static int
+crt_coefficient_fits(struct keycheck *c, const br_rsa_private_key *sk)
+{
+    if (bn_decode(&c->x, sk->q, sk->qlen) == -1
+        || bn_decode(&c->t, sk->iq, sk->iqlen) == -1
+        || bn_decode(&c->m, sk->p, sk->plen) == -1 || c->m.n == 0)
+        return 0;
+    bn_mul(&c->a, &c->x, &c->t);
+    if (c->a.n == 0)
+        return 0;
+    bn_dec(&c->a);
+    return bn_divides(&c->m, &c->a, &c->q, &c->t);
+}
+
+/* The modulus p * q into k->n; its length, or 0 when it is not
+ * n_bitlen bits long.  (BearSSL 0.6's br_rsa_i31_compute_modulus, the
+ * default, fails on 4096-bit keys.) */
+static size_t
+modulus(struct keycheck *c, struct dkim_key *k)
+{
+    size_t n;
+
+    if (bn_decode(&c->x, k->sk.p, k->sk.plen) == -1
+        || bn_decode(&c->t, k->sk.q, k->sk.qlen) == -1)
+        return 0;
+    bn_mul(&c->a, &c->x, &c->t);
+    if (bn_bits(&c->a) != k->sk.n_bitlen)
+        return 0;
+    n = (k->sk.n_bitlen + 7) / 8;
+    bn_encode(k->n, n, &c->a);
+    return n;
+}
+
+/*
+ * The public key of k's private key: its modulus (p * q), and the
+ * exponent e that fits dp and dq (65537, 3, or what BearSSL recomputes,
+ * which it does only for primes = 3 mod 4, in ~0.4 ms).  iq is checked
+ * too.  Not checked: that p and q are prime; dkim_sign checks each
+ * signature it makes with the public key (EIO), so a key that is still
+ * inconsistent signs nothing.
+ */
+static int
+find_public(struct dkim_key *k, char *err, size_t errlen)
+{
+    struct keycheck c; /* ~5 KB, wiped after use */
+    uint32_t cand[3], e = 0;
+    size_t i, n;
+    int r = -1;
+
+    if (k->sk.n_bitlen < DKIM_RSA_BITS_MIN
+        || k->sk.n_bitlen > DKIM_RSA_BITS_MAX) {
+        seterr(err, errlen, "RSA key not within 1024 to 4096 bits", "");
+        return -1;
+    }
+    n = modulus(&c, k);
+    if (n == 0 || !crt_coefficient_fits(&c, &k->sk)) {
+        seterr(err, errlen, "not a valid RSA key", "");
+        goto out;
+    }
+    k->pk.n = k->n;
+    k->pk.nlen = n;
+    /* The skey decoder keeps no public exponent. */
+    cand[0] = 65537;
+    cand[1] = 3;
+    cand[2] = 0;
+    for (i = 0; i < 3 && e == 0; i++) {
+        if (i == 2)
+            cand[2] = br_rsa_compute_pubexp_get_default()(&k->sk);
+        if (cand[i] != 0 && exponent_fits(&c, &k->sk, cand[i]))
+            e = cand[i];
+    }
+    if (e == 0) {
+        seterr(err, errlen, "not a valid RSA key (or its public exponent is "
+                            "neither 3 nor 65537)", "");
+        goto out;
+    }
     k->e[0] = (unsigned char)(e >> 24);
     k->e[1] = (unsigned char)(e >> 16);
     k->e[2] = (unsigned char)(e >> 8);
@@ -346,45 +759,10 @@ exponent_fits(struct dkim_key *k, uint32_t e)
         k->pk.e++;
         k->pk.elen--;
     }
-    return br_rsa_pkcs1_sign_get_default()(BR_HASH_OID_SHA256, hv,
-               sizeof hv, &k->sk, sig)
-        && br_rsa_pkcs1_vrfy_get_default()(sig, siglen, BR_HASH_OID_SHA256,
-            sizeof back, &k->pk, back)
-        && memcmp(back, hv, sizeof hv) == 0;
-}
-
-/* The public key of k's private key (its modulus, and an exponent that
- * a test signature proves). */
-static int
-find_public(struct dkim_key *k, char *err, size_t errlen)
-{
-    uint32_t cand[3];
-    size_t i, n;
-
-    if (k->sk.n_bitlen < DKIM_RSA_BITS_MIN
-        || k->sk.n_bitlen > DKIM_RSA_BITS_MAX) {
-        seterr(err, errlen, "RSA key not within 1024 to 4096 bits", "");
-        return -1;
-    }
-    n = br_rsa_compute_modulus_get_default()(NULL, &k->sk);
-    if (n == 0 || n > sizeof k->n
-        || br_rsa_compute_modulus_get_default()(k->n, &k->sk) != n) {
-        seterr(err, errlen, "not a valid RSA key", "");
-        return -1;
-    }
-    k->pk.n = k->n;
-    k->pk.nlen = n;
-    /* The skey decoder keeps no public exponent, and BearSSL recomputes
-     * it only for primes = 3 mod 4: else try the usual ones. */
-    cand[0] = br_rsa_compute_pubexp_get_default()(&k->sk);
-    cand[1] = 65537;
-    cand[2] = 3;
-    for (i = 0; i < 3; i++)
-        if (cand[i] != 0 && exponent_fits(k, cand[i]))
-            return 0;
-    seterr(err, errlen, "not a valid RSA key (or its public exponent is "
-                        "neither 3 nor 65537)", "");
-    return -1;
+    r = 0;
+out:
+    explicit_bzero(&c, sizeof c);
+    return r;
 }
 
 int
@@ -618,7 +996,7 @@ out:
 static void
 hash_put(void *ctx, const void *p, size_t n)
 {
-    br_sha256_update(ctx, p, n);
+    sha256_update(ctx, p, n);
 }
 
 struct signed_field {
@@ -681,7 +1059,7 @@ dkim_sign(const struct dkim_key *k, const char *domain,
     unsigned char bh[32], hv[32], sig[DKIM_RSA_BITS_MAX / 8], back[32];
     char b64[BASE64_LEN(sizeof sig) + 1], tag[400];
     struct sa canon = SA_INIT(DKIM_HEADER_MAX + 4096);
-    br_sha256_context h;
+    struct sha256 h;
     struct dkim_body b;
     size_t hlen, body, col, i, siglen = (k->sk.n_bitlen + 7) / 8;
     long nf, j, n;
@@ -701,11 +1079,11 @@ dkim_sign(const struct dkim_key *k, const char *domain,
     if (nf == -1)
         return -1;
 
-    br_sha256_init(&h);
+    sha256_init(&h);
     dkim_body_init(&b, hash_put, &h);
     dkim_body_feed(&b, msg + body, len - body);
     dkim_body_finish(&b);
-    br_sha256_out(&h, bh);
+    sha256_out(&h, bh);
 
     /* The field up to "b=": h= lists each name as often as it is
      * present, and from once more. */
@@ -759,9 +1137,9 @@ dkim_sign(const struct dkim_key *k, const char *domain,
         sa_free(&canon);
         return -1;
     }
-    br_sha256_init(&h);
-    br_sha256_update(&h, canon.s, canon.len - 2);
-    br_sha256_out(&h, hv);
+    sha256_init(&h);
+    sha256_update(&h, canon.s, canon.len - 2);
+    sha256_out(&h, hv);
     sa_free(&canon);
 
     if (siglen > sizeof sig

@@ -32,7 +32,7 @@
  * is what the DNS record publishes (p= is the SubjectPublicKeyInfo).
  * Limits: DKIM_HEADER_MAX bytes of header section, DKIM_SIGNED_MAX
  * fields signed, DKIM_FROM_MAX bytes of From: value; no line length of
- * its own (the canonicalizers work byte by byte).
+ * its own (the canonicalizers keep no line, only a little state).
  */
 #ifndef MAIL_DKIM_H
 #define MAIL_DKIM_H

@@ -24,6 +24,8 @@
 #include "dkim.h"
 #include "dkimverify.h"
 #include "sa.h"
+#include "ed25519.h"
+#include "sha256.h"
 
 /* base64 text kept for decoding: b= of any length a field holds, p= of
  * any record. */
@@ -51,6 +53,9 @@ struct field {
 };
 
 /* The large buffers, allocated once for all of a message's signatures. */
+#define ALG_RSA 0
+#define ALG_ED25519 1
+
 struct work {
     struct taglist sig, key;
     const char *hname[DKIMV_H_MAX];
@@ -60,7 +65,7 @@ struct work {
     unsigned char sigbytes[B64_TEXT_MAX / 4 * 3];
     unsigned char spki[DKIMV_KEY_MAX / 4 * 3];
     struct dkim_body body;
-    br_sha256_context hash;
+    struct sha256 hash;
 };
 
 /* A body hash already made, for the next signature of the same kind
@@ -475,7 +480,7 @@ rsa_public(unsigned char *der, size_t len, br_rsa_public_key *pk)
 /* ---- hashing ---------------------------------------------------------- */
 
 struct bodyhash {
-    br_sha256_context *h;
+    struct sha256 *h;
     int limited;    /* l= */
     uint64_t left;  /* bytes l= still covers */
     uint64_t total; /* canonical bytes in all */
@@ -492,7 +497,7 @@ body_put(void *ctx, const void *p, size_t n)
             n = (size_t)b->left;
         b->left -= n;
     }
-    br_sha256_update(b->h, p, n);
+    sha256_update(b->h, p, n);
 }
 
 /* The body hash into out, with the canonical length in *total. */
@@ -514,7 +519,7 @@ body_hash(struct ctx *c, int relaxed, const struct tag *l, uint64_t lv,
             return;
         }
     }
-    br_sha256_init(&c->w->hash);
+    sha256_init(&c->w->hash);
     b.h = &c->w->hash;
     b.limited = l != NULL;
     b.left = lv;
@@ -535,7 +540,7 @@ body_hash(struct ctx *c, int relaxed, const struct tag *l, uint64_t lv,
             body_put(&b, "\r\n", 2);
         }
     }
-    br_sha256_out(&c->w->hash, out);
+    sha256_out(&c->w->hash, out);
     *total = b.total;
     if (c->ndone < DKIMV_SIGS_MAX) {
         d = &c->done[c->ndone++];
@@ -552,13 +557,13 @@ static int
 hash_field(struct ctx *c, int relaxed, const char *f, size_t n)
 {
     if (!relaxed) {
-        br_sha256_update(&c->w->hash, f, n);
+        sha256_update(&c->w->hash, f, n);
         return 0;
     }
     sa_truncate(&c->canon, 0);
     if (dkim_canon_header(f, n, &c->canon) == -1)
         return -1;
-    br_sha256_update(&c->w->hash, c->canon.s, c->canon.len);
+    sha256_update(&c->w->hash, c->canon.s, c->canon.len);
     return 0;
 }
 
@@ -720,28 +725,30 @@ sig_tags(struct ctx *c, const struct taglist *tl, struct sig *sg,
     return 0;
 }
 
-/* The algorithm: 0 for rsa-sha256, else -1 with the verdict given. */
+/* The algorithm: ALG_RSA (rsa-sha256) or ALG_ED25519 (ed25519-sha256,
+ * RFC 8463), else -1 with the verdict given. */
 static int
 sig_algorithm(const struct taglist *tl, struct dkimv_sig *r)
 {
     const struct tag *a = tag_get(tl, "a");
 
     if (val_is(a, "rsa-sha256"))
-        return 0;
+        return ALG_RSA;
+    if (val_is(a, "ed25519-sha256"))
+        return ALG_ED25519;
     if (val_is(a, "rsa-sha1"))
         verdict(r, DKIMV_POLICY, "rsa-sha1 is not accepted (RFC 8301)");
-    else if (val_is(a, "ed25519-sha256"))
-        verdict(r, DKIMV_NEUTRAL, "unsupported algorithm ed25519-sha256");
     else
         verdict(r, DKIMV_PERMERROR, "unknown algorithm in a=");
     return -1;
 }
 
-/* Step 6.1.2: the key.  0 with pk (pointing into c->w->spki), or -1 with
- * the verdict given. */
+/* Step 6.1.2: the key, of the algorithm alg: 0 with pk (pointing into
+ * c->w->spki) for RSA, or ed (32 bytes) for Ed25519, or -1 with the
+ * verdict given. */
 static int
-sig_key(struct ctx *c, const struct sig *sg, struct dkimv_sig *r,
-    br_rsa_public_key *pk)
+sig_key(struct ctx *c, const struct sig *sg, struct dkimv_sig *r, int alg,
+    br_rsa_public_key *pk, unsigned char ed[ED25519_PUB_LEN])
 {
     struct work *w = c->w;
     char name[DNSNAME_MAX + 1], why[64];
@@ -775,8 +782,12 @@ sig_key(struct ctx *c, const struct sig *sg, struct dkimv_sig *r,
         verdict(r, DKIMV_PERMERROR, "key record: not DKIM1");
         return -1;
     }
-    if ((t = tag_get(&w->key, "k")) != NULL && !val_is(t, "rsa")) {
-        verdict(r, DKIMV_PERMERROR, "key record: k= is not rsa");
+    /* k= is rsa when absent (RFC 6376 3.6.1); RFC 8463 adds ed25519. */
+    t = tag_get(&w->key, "k");
+    if (alg == ALG_RSA ? t != NULL && !val_is(t, "rsa")
+                       : t == NULL || !val_is(t, "ed25519")) {
+        verdict(r, DKIMV_PERMERROR, "key record: k= is not %s",
+            alg == ALG_RSA ? "rsa" : "ed25519");
         return -1;
     }
     if ((t = tag_get(&w->key, "h")) != NULL && !list_has(t, "sha256")) {
@@ -805,6 +816,17 @@ sig_key(struct ctx *c, const struct sig *sg, struct dkimv_sig *r,
         return -1;
     }
     k = b64_fws(w, w->spki, sizeof w->spki, t->val, t->vlen);
+    if (alg == ALG_ED25519) {
+        /* RFC 8463 4: the bare 32-byte public key, no SPKI around it. */
+        if (k != ED25519_PUB_LEN) {
+            verdict(r, DKIMV_PERMERROR, "key record: p= is not an Ed25519 "
+                "key");
+            return -1;
+        }
+        memcpy(ed, w->spki, ED25519_PUB_LEN);
+        r->key_bits = 256;
+        return 0;
+    }
     if (k <= 0 || rsa_public(w->spki, (size_t)k, pk) == -1) {
         verdict(r, DKIMV_PERMERROR, "key record: malformed p=");
         return -1;
@@ -835,7 +857,7 @@ header_hash(struct ctx *c, const struct sig *sg, size_t self,
 
     memset(c->used, 0, c->nf);
     c->used[self] = 1;
-    br_sha256_init(&w->hash);
+    sha256_init(&w->hash);
     for (k = 0; k < sg->nh; k++) {
         for (j = c->nf; j-- > 0;) {
             if (c->used[j] || !field_is(c, j, w->hname[k], w->hlen[k]))
@@ -856,14 +878,14 @@ header_hash(struct ctx *c, const struct sig *sg, size_t self,
         || sa_append(&c->own, f + cut1, vend - cut1) == -1)
         return -1;
     if (!sg->hrelaxed) {
-        br_sha256_update(&w->hash, c->own.s, c->own.len);
+        sha256_update(&w->hash, c->own.s, c->own.len);
     } else {
         sa_truncate(&c->canon, 0);
         if (dkim_canon_header(c->own.s, c->own.len, &c->canon) == -1)
             return -1;
-        br_sha256_update(&w->hash, c->canon.s, c->canon.len - 2);
+        sha256_update(&w->hash, c->canon.s, c->canon.len - 2);
     }
-    br_sha256_out(&w->hash, hv);
+    sha256_out(&w->hash, hv);
     return 0;
 }
 
@@ -876,10 +898,11 @@ verify_one(struct ctx *c, size_t self, size_t off, size_t flen,
     const struct tag *t;
     struct sig sg;
     br_rsa_public_key pk;
-    unsigned char bh[32], hv[32], back[32];
+    unsigned char bh[32], hv[32], back[32], ed[ED25519_PUB_LEN];
     uint64_t total;
     size_t vend = flen, i, o;
     long k;
+    int alg;
     char why[64];
 
     if (flen > DKIMV_FIELD_MAX) {
@@ -934,7 +957,7 @@ verify_one(struct ctx *c, size_t self, size_t off, size_t flen,
             "fields", DKIM_HEADER_MAX, DKIMV_FIELDS_MAX);
         return;
     }
-    if (sig_algorithm(&w->sig, r) == -1)
+    if ((alg = sig_algorithm(&w->sig, r)) == -1)
         return;
     if (r->expires >= 0 && r->expires < c->now) {
         verdict(r, DKIMV_FAIL, "signature expired");
@@ -950,7 +973,7 @@ verify_one(struct ctx *c, size_t self, size_t off, size_t flen,
         verdict(r, DKIMV_PERMERROR, "b= is not base64");
         return;
     }
-    if (sig_key(c, &sg, r, &pk) == -1)
+    if (sig_key(c, &sg, r, alg, &pk, ed) == -1)
         return;
 
     body_hash(c, sg.brelaxed, sg.l, sg.lv, hv, &total);
@@ -971,15 +994,26 @@ verify_one(struct ctx *c, size_t self, size_t off, size_t flen,
         verdict(r, DKIMV_TEMPERROR, "out of memory");
         return;
     }
-    /* b= was decoded before the key; the key check reused w->b64 only. */
-    if ((size_t)k != (r->key_bits + 7) / 8
+    /* b= was decoded before the key; the key check reused w->b64 only.
+     * Ed25519 signs the header hash itself (RFC 8463 3: PureEdDSA over
+     * the SHA-256 of the canonicalized header). */
+    if (alg == ALG_ED25519) {
+        if (k != ED25519_SIG_LEN
+            || !ed25519_verify(w->sigbytes, hv, sizeof hv, ed)) {
+            verdict(r, DKIMV_FAIL, "signature did not verify");
+            return;
+        }
+    } else if ((size_t)k != (r->key_bits + 7) / 8
         || !br_rsa_pkcs1_vrfy_get_default()(w->sigbytes, (size_t)k,
             BR_HASH_OID_SHA256, sizeof back, &pk, back)
         || memcmp(back, hv, sizeof hv) != 0) {
         verdict(r, DKIMV_FAIL, "signature did not verify");
         return;
     }
-    verdict(r, DKIMV_PASS, "%u-bit key", r->key_bits);
+    if (alg == ALG_ED25519)
+        verdict(r, DKIMV_PASS, "ed25519 key");
+    else
+        verdict(r, DKIMV_PASS, "%u-bit key", r->key_bits);
 }
 
 /* ---- the message ------------------------------------------------------ */

@@ -9,14 +9,15 @@
  *
  * What a signature gets (RFC 8601's result names, dkimv_name):
  *   pass       rsa-sha256 with a key of DKIMV_RSA_BITS_MIN..MAX bits,
- *              the body hash and the signature both verify
+ *              or ed25519-sha256 (RFC 8463: k=ed25519, p= the bare
+ *              32-byte key, lib/ed25519.h), the body hash and the
+ *              signature both verify
  *   fail       the body hash or the signature does not verify; x= is
  *              in the past
  *   policy     rsa-sha1 (RFC 8301 3.1: never valid), a key under 1024
  *              bits (RFC 8301 3.2)
- *   neutral    ed25519-sha256 (RFC 8463; BearSSL 0.6 has no Ed25519),
- *              an RSA key over DKIMV_RSA_BITS_MAX bits (BearSSL's
- *              limit): signatures facteur cannot evaluate
+ *   neutral    an RSA key over DKIMV_RSA_BITS_MAX bits (BearSSL's
+ *              limit): a signature facteur cannot evaluate
  *   temperror  the key lookup failed for now; out of memory
  *   permerror  anything malformed or inconsistent: the tag-list (a
  *              duplicate tag, a missing required one), v= not 1, an
@@ -109,7 +110,8 @@ struct dkimv_sig {
     uint64_t body_unsigned;      /* canonical body bytes after l= */
     int64_t timestamp;           /* t=, or -1 */
     int64_t expires;             /* x=, or -1 */
-    unsigned key_bits;           /* the RSA key's size, when fetched */
+    unsigned key_bits;           /* the key's size, when fetched (256 for
+                                  * Ed25519) */
     int testing;                 /* the key record has t=y */
 };
 

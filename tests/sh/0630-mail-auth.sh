@@ -6,8 +6,8 @@
 # Authentication-Results field, forged ones removed, trusted clients
 # not checked.
 . "$(dirname "$0")/../lib.sh"
-if ! /usr/bin/python3 -c 'import dnslib, dkim' 2>/dev/null; then
-    skip "needs python3-dnslib and python3-dkim (sh tools/deps test)"
+if ! /usr/bin/python3 -c 'import dnslib, dkim, nacl' 2>/dev/null; then
+    skip "needs python3-dnslib, python3-dkim and python3-nacl (sh tools/deps test)"
     finish
 fi
 setup_conf
@@ -22,6 +22,13 @@ LOG=$T/log
 # The signer's key, and its record.
 openssl genrsa -out "$T/dkim.pem" 2048 2>/dev/null
 pub=$(openssl rsa -in "$T/dkim.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
+# An Ed25519 key (RFC 8463) for python3-dkim: the seed, base64; the
+# record's p= is the bare public key.
+/usr/bin/python3 -c '
+import nacl.signing, base64, sys
+k = nacl.signing.SigningKey(bytes(range(32)))
+open(sys.argv[1], "wb").write(base64.b64encode(bytes(k)))
+print(base64.b64encode(bytes(k.verify_key)).decode())' "$T/ed.key" >"$T/ed.pub"
 DP=$(freeport)
 {
     echo '$ORIGIN test.'
@@ -39,6 +46,9 @@ DP=$(freeport)
     echo 'sub.strict.test. TXT "v=spf1 ip4:127.0.0.1 -all"'
     echo '_dmarc.strict.test. TXT "v=DMARC1; p=reject; aspf=s"'
     # the key in strings of at most 255 bytes, as a zone holds it
+    echo 'ed.test. TXT "v=spf1 ip4:192.0.2.1 -all"'
+    echo '_dmarc.ed.test. TXT "v=DMARC1; p=reject"'
+    echo "e1._domainkey.ed.test. TXT \"v=DKIM1; k=ed25519; p=$(cat "$T/ed.pub")\""
     printf 's1._domainkey.signed.test. TXT "v=DKIM1; k=rsa; p="'
     echo "$pub" | fold -w 250 | while read -r part; do printf ' "%s"' "$part"; done
     echo
@@ -138,6 +148,28 @@ sed 's/^From: <u@signed.test>/From: <u@pass.test>/; s/dkim-good/dkim-bad3/' \
 send u@pass.test "$T/m8b"
 check "a broken signature, no DMARC record: delivered, dkim=fail" \
     wait_for 5 sh -c "grep -rl 'Subject: dkim-bad3' '$IN' 2>/dev/null | xargs grep -q 'dkim=fail (signature did not verify) header.d=signed.test'"
+
+# Ed25519 (RFC 8463), signed by python3-dkim: SPF fails, the signature
+# rescues it and passes DMARC p=reject.
+msg u@ed.test dkim-ed25519 >"$T/m19"
+/usr/bin/python3 - "$T/ed.key" "$T/m19" <<'PYEOF'
+import dkim, sys
+key = open(sys.argv[1], "rb").read()
+m = open(sys.argv[2], "rb").read().replace(b"\n", b"\r\n")
+sig = dkim.sign(m, b"e1", b"ed.test", key,
+                signature_algorithm=b"ed25519-sha256",
+                canonicalize=(b"relaxed", b"relaxed"),
+                include_headers=[b"from", b"to", b"subject", b"date"])
+open(sys.argv[2], "wb").write(sig + m)
+PYEOF
+send u@ed.test "$T/m19"
+check "ed25519-sha256 (python3-dkim): dkim=pass, dmarc=pass under p=reject" \
+    wait_for 5 sh -c "grep -rl 'Subject: dkim-ed25519' '$IN' 2>/dev/null | xargs grep -q 'dkim=pass header.d=ed.test header.s=e1' &&
+        grep -rl 'Subject: dkim-ed25519' '$IN' | xargs grep -q 'dmarc=pass (p=reject) header.from=ed.test'"
+sed 's/^hello/hello, changed/; s/dkim-ed25519/dkim-ed25519-bad/' "$T/m19" >"$T/m20"
+send u@ed.test "$T/m20"
+check "... its body changed: refused (SPF fail, no DKIM pass)" \
+    grep -q '<\*\* *550 5.7.23' "$T/sw"
 
 # Forged results: a field claiming this host is removed, another kept.
 msg u@pass.test forged "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=evil.test

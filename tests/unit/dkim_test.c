@@ -1,11 +1,14 @@
 /* dkim_test.c - relaxed canonicalization (RFC 6376 3.4.5's example),
- * the header section, the From: domain, keys and signatures. */
+ * the header section, the From: domain, keys (their public exponent
+ * found by arithmetic on the CRT parts: 65537, 3, 17; dp, dq, iq
+ * damaged) and signatures. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dkim.h"
 #include "tap.h"
+#include "tlscert.h"
 
 static void
 put_sa(void *ctx, const void *p, size_t n)
@@ -96,10 +99,174 @@ static const char openssl_pub[] =
     "23dfKwf9tWfRgk0epB/8umNvJWKU2B7Dp5Z1oc6D25X2hhoSPP8yF6IFF0web2YN99EP6Chai"
     "nOQP8RGMoO00Jg5hFBM642mPKADbxwPv9fkw+8kSdpt7gCKtDtNdu1B+omyYe9FQIDAQAB";
 
+/* 1024 bits, e = 3, PKCS#8, both primes = 1 mod 4 (openssl genpkey;
+ * test only). */
+static const char e3_key[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBALoME7oGS6iyZWat\n"
+    "eXYSKFsUC7MfCAqp8yoQoh+wlsFyAmrvdk2ZaIkR2sHCkuFXMqKHQnrft80OwZeu\n"
+    "TAgNrvJnKtFBvZJCYO1bdINUUuRTykazM4KWGVBRgYcytDVXz3IH+10jCOjLP7S/\n"
+    "qL1ElBV6L8uemtJU4vWDDOf3/UxlAgEDAoGAfAgNJq7dGyGY7x5Q+WFwPLgHzL9a\n"
+    "scaiHAsWv8sPK6FW8fT5iRDwW2E8gSxh6493FwTW/JUlM18runQysAkfSyG2ZXBf\n"
+    "I2IwErctD6BrHgNn/ZZfjUEMILHUVMXAnqMILXeu0ZPiPM7CtDvypzPxzZkVMu97\n"
+    "G6PsX0XYM3TWNasCQQDfcj2gwWg4x2C7SsqcNpv1odoMY5vF77Xu/cqVPxlOfyLJ\n"
+    "yN1kc9oP/y0gNLk8HwxfJaNsnQKqlVy7VgG8u/XFAkEA1Sb7eG109lFwjWYhR3ub\n"
+    "WQxwRUCS7pdpV8U9dNQuFMQLCqxFYMGzhRx5RYgJOopUtWpbysUmNGsJ3vKZDAAG\n"
+    "IQJBAJT208CA8CXaQHzchxLPEqPBPAhCZ9lKeUn+hw4qEN7/bIaF6O2ikV//c2rN\n"
+    "0NK/XZTDwkhorHG46HzkASh9ToMCQQCOGfz686NO4PWzmWuE/RI7XaAuKwyfD5uP\n"
+    "2NOjOB64grIHHYOV1neuEvuDsAYnBuMjnD0x2MQi8gaUobtdVVlrAkByPagcsU6D\n"
+    "49S29JIB/X6BABx2boPhXf//v3f2miXMqpioRuWqI6Dm8arzjE9Xl3p9wKgEb4ug\n"
+    "C3v+RZ6svxwe\n"
+    "-----END PRIVATE KEY-----\n";
+static const char e3_pub[] =
+    "MIGdMA0GCSqGSIb3DQEBAQUAA4GLADCBhwKBgQC6DBO6BkuosmVmrXl2EihbFAuzHwgKq"
+    "fMqEKIfsJbBcgJq73ZNmWiJEdrBwpLhVzKih0J637fNDsGXrkwIDa7yZyrRQb2SQmDtW3S"
+    "DVFLkU8pGszOClhlQUYGHMrQ1V89yB/tdIwjoyz+0v6i9RJQVei/LnprSVOL1gwzn9/1MZ"
+    "QIBAw==";
+
+/* 1024 bits, e = 17, PKCS#1, both primes = 3 mod 4: neither 65537 nor
+ * 3 fits, BearSSL recomputes e (openssl genpkey; test only). */
+static const char e17_key[] =
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIICWgIBAAKBgQCuilm5ZY1xczxkBL7+PtpTKFZmQiBo/o3P9zvnpha9jGKYWo1/\n"
+    "0+wUWnzixYpLUpQzKvoYtJOfpJrZaLXLCsj5eAoOLLuEtoPtTm6BvuDcGat2IENV\n"
+    "c7NA5vpTPvBSXZDe2Cqj58SVnSHQblkL4+fF1QEWMFrn//D8958MDeEK6QIBEQKB\n"
+    "gQCkRfoX5xu2Ehq4fO/+WUXz6bq6mJb5aAz/97/pFMobz2var5Q8EsATJ/0RqtyD\n"
+    "IIt7c741XqkOuQo2CDKg+xd/0/nGOjQsyJ/rft9zgyESPkjlIXUOPhwVrvOa+fBE\n"
+    "IfbY+2HXdFYLsA5sGKTWwOSFoW85+gBruMtoOzOXR6nRMQJBANax2ZJiuThVHZsX\n"
+    "wtkz8+7yP9LtwX3C5NDm67kppZ846ehD+AoVZWn2cHWGvZTjieJhentNebNbGlW9\n"
+    "CA0wm/MCQQDQHtH8gVvpBOV8iVQqWcTIi8LZyTTT8oUMMJLcN2RaQa5kzrbyE8PI\n"
+    "HA0eoyoiEW33GW4bbPvYPcPi+zNEjACzAkBLxkzKQPYT4c42vReX9Df5+yWVvVNZ\n"
+    "kBSF9yYFHcH79fgz28D0gAWs7ZEaa8pwyMdA1xwrhMGKmJ/iBntP8wndAkAkuiUO\n"
+    "cS5WTCh/Y4dSxIwjY/U1fdwlZwhrkBnqoF0A3moRyiBI1k+55tUjhjScman+beZB\n"
+    "EzuAg17Ns9ve64enAkAu0tCHSZu57fJOaZeK5EUQQ67uewNk+raX4nHTomPbqf77\n"
+    "T6Vvg0Q5Pc2vsVu/uytqu36jNexi9pzxtSORP/WX\n"
+    "-----END RSA PRIVATE KEY-----\n";
+static const char e17_pub[] =
+    "MIGdMA0GCSqGSIb3DQEBAQUAA4GLADCBhwKBgQCuilm5ZY1xczxkBL7+PtpTKFZmQiBo/"
+    "o3P9zvnpha9jGKYWo1/0+wUWnzixYpLUpQzKvoYtJOfpJrZaLXLCsj5eAoOLLuEtoPtTm6"
+    "BvuDcGat2IENVc7NA5vpTPvBSXZDe2Cqj58SVnSHQblkL4+fF1QEWMFrn//D8958MDeEK6"
+    "QIBEQ==";
+
+struct der {
+    unsigned char p[2048];
+    size_t len;
+};
+
+static int
+der_cb(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    struct der *d = ctx;
+
+    if (len > sizeof d->p)
+        return -1;
+    memcpy(d->p, der, len);
+    d->len = len;
+    return 0;
+}
+
+/* A DER length at d->p[*i], *i moved past it; -1 if not one. */
+static long
+der_len(const struct der *d, size_t *i)
+{
+    size_t n, k;
+
+    if (*i >= d->len)
+        return -1;
+    n = d->p[(*i)++];
+    if (n < 0x80)
+        return (long)n;
+    k = n & 0x7f;
+    if (k > 2)
+        return -1;
+    for (n = 0; k > 0; k--) {
+        if (*i >= d->len)
+            return -1;
+        n = n << 8 | d->p[(*i)++];
+    }
+    return (long)n;
+}
+
+/*
+ * The PKCS#1 key pem with the last byte of its INTEGER number which
+ * (0 version, 1 n, 2 e, 3 d, 4 p, 5 q, 6 dp, 7 dq, 8 iq) xored with x,
+ * as PEM into out.  Its length, or 0.
+ */
+static size_t
+damaged(const char *pem, int which, unsigned char x, char *out, size_t outlen)
+{
+    struct der d;
+    size_t i = 1;
+    long n;
+    int k;
+
+    if (tls_pem_decode((const unsigned char *)pem, strlen(pem), der_cb, &d)
+            != 1
+        || d.p[0] != 0x30 || der_len(&d, &i) == -1)
+        return 0;
+    for (k = 0;; k++) {
+        if (i >= d.len || d.p[i++] != 0x02 || (n = der_len(&d, &i)) <= 0
+            || (size_t)n > d.len - i)
+            return 0;
+        if (k == which)
+            break;
+        i += (size_t)n;
+    }
+    d.p[i + (size_t)n - 1] ^= x;
+    if (br_pem_encode(NULL, d.p, d.len, "RSA PRIVATE KEY", BR_PEM_LINE64)
+        >= outlen)
+        return 0;
+    return br_pem_encode(out, d.p, d.len, "RSA PRIVATE KEY", BR_PEM_LINE64);
+}
+
+/* pem parses with the public exponent e and p= pub, and signs (dkim_sign
+ * checks its signature with that public key). */
+static int
+key_works(const char *pem, uint32_t e, const char *pub, char *err,
+    size_t errlen)
+{
+    static struct dkim_key k;
+    static char rec[DKIM_RECORD_MAX];
+    struct sa sig = SA_INIT(65536);
+    unsigned char eb[4];
+    int r;
+
+    eb[0] = (unsigned char)(e >> 24);
+    eb[1] = (unsigned char)(e >> 16);
+    eb[2] = (unsigned char)(e >> 8);
+    eb[3] = (unsigned char)e;
+    err[0] = 0;
+    r = dkim_key_parse(&k, (const unsigned char *)pem, strlen(pem), err,
+            errlen) == 0
+        && k.pk.elen <= 4 && memcmp(k.pk.e, eb + 4 - k.pk.elen, k.pk.elen) == 0
+        && k.pk.e[0] != 0
+        && dkim_key_record(&k, rec, sizeof rec) > 0
+        && strcmp(rec + 18, pub) == 0
+        && dkim_sign(&k, "example.org", "f202611", 1700000000, msg,
+               strlen(msg), &sig) == 0;
+    dkim_key_wipe(&k);
+    sa_free(&sig);
+    return r;
+}
+
+/* The key pem, damaged, is refused with a reason containing why. */
+static int
+refused(const char *pem, int which, unsigned char x, const char *why,
+    char *err, size_t errlen)
+{
+    static struct dkim_key k;
+    char bad[2048];
+    size_t n = damaged(pem, which, x, bad, sizeof bad);
+
+    err[0] = 0;
+    return n > 0 && dkim_key_parse(&k, (unsigned char *)bad, n, err, errlen)
+        == -1 && strstr(err, why) != NULL;
+}
+
 int
 main(void)
 {
-    static char pem[DKIM_KEYGEN_PEM_MAX], rec[DKIM_RECORD_MAX];
+    static char pem[DKIM_KEYGEN_PEM_MAX], rec[DKIM_RECORD_MAX], bad[2048];
     static struct dkim_key k;
     struct sa sig = SA_INIT(65536), sig2 = SA_INIT(65536);
     struct sa big = SA_INIT(1 << 20);
@@ -127,6 +294,15 @@ main(void)
         "a blank line inside the body stays, empty");
     ok(body_every_split("a\rb\r\n", "a\rb\r\n"), "a bare CR is a byte");
     ok(body_every_split("\tx\r\n", " x\r\n"), "leading WSP becomes one SP");
+    ok(body_every_split(
+           "The quick brown fox jumps over the lazy dog.\r\nSecond line  "
+           "with\tdouble\t \tgaps and trailing \t\r\n\r\n \r\nThird line "
+           "after blanks, then a bare\rCR and the end\r\n\r\n\r\n",
+           "The quick brown fox jumps over the lazy dog.\r\nSecond line "
+           "with double gaps and trailing\r\n\r\n\r\nThird line after "
+           "blanks, then a bare\rCR and the end\r\n"),
+        "longer lines (copied in runs): the same, fed in pieces of every "
+        "size");
 
     ok(dkim_header_len(msg, strlen(msg), &body) == strlen(msg) - 6
             && body == strlen(msg) - 4,
@@ -211,11 +387,34 @@ main(void)
             && k.sk.n_bitlen == 1024
             && br_rsa_compute_pubexp_get_default()(&k.sk) == 0
             && k.pk.elen == 3 && memcmp(k.pk.e, "\1\0\1", 3) == 0,
-        "an openssl RSA PRIVATE KEY: e = 65537 found by a test signature (%s)",
+        "an openssl RSA PRIVATE KEY: e = 65537 found by arithmetic (%s)",
         err);
     ok(dkim_key_record(&k, rec, sizeof rec) > 0
             && strcmp(rec + 18, openssl_pub) == 0,
         "its record's p= is openssl's public key");
+    ok(key_works(openssl_key, 65537, openssl_pub, err, sizeof err),
+        "e = 65537, primes = 1 mod 4: parsed, signs (%s)", err);
+    ok(key_works(e3_key, 3, e3_pub, err, sizeof err),
+        "e = 3, PKCS#8, primes = 1 mod 4: parsed, signs (%s)", err);
+    ok(key_works(e17_key, 17, e17_pub, err, sizeof err),
+        "e = 17, primes = 3 mod 4: BearSSL's exponent, checked, signs (%s)",
+        err);
+    ok(damaged(openssl_key, 9, 1, bad, sizeof bad) == 0
+            && damaged(openssl_key, 0, 0, bad, sizeof bad) > 0
+            && key_works(bad, 65537, openssl_pub, err, sizeof err),
+        "the damaging helper: 9 integers; an undamaged copy works (%s)", err);
+    ok(refused(openssl_key, 6, 2, "neither 3 nor 65537", err, sizeof err),
+        "dp damaged: refused, no exponent fits (%s)", err);
+    ok(refused(e17_key, 6, 2, "neither 3 nor 65537", err, sizeof err),
+        "dp of the e = 17 key damaged: refused (%s)", err);
+    ok(refused(openssl_key, 7, 0x80, "neither 3 nor 65537", err, sizeof err),
+        "dq damaged: refused (%s)", err);
+    ok(refused(openssl_key, 8, 1, "not a valid RSA key", err, sizeof err),
+        "iq damaged: refused (%s)", err);
+    ok(damaged(openssl_key, 3, 1, bad, sizeof bad) > 0
+            && key_works(bad, 65537, openssl_pub, err, sizeof err),
+        "d damaged: still works (BearSSL keeps only p, q, dp, dq, iq) (%s)",
+        err);
     ok(dkim_key_parse(&k, (unsigned char *)"junk", 4, err, sizeof err) == -1
             && strstr(err, "no private key") != NULL,
         "no key in the file (%s)", err);

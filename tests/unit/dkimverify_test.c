@@ -356,10 +356,13 @@ vectors(void)
     }
     ok(one(with_sig("v=1; a=ed25519-sha256; d=example.org; s=sel; h=from; "
                     "bh=AAAA; b=AAAA"),
-           rec_a, DKIMV_NEUTRAL, NULL)
-            && strcmp(res[0].why, "unsupported algorithm ed25519-sha256")
-                == 0,
-        "ed25519-sha256: neutral");
+           rec_a, DKIMV_PERMERROR, "k= is not ed25519"),
+        "ed25519-sha256 with an RSA key record: permerror");
+    ok(one(with_sig("v=1; a=ed25519-sha256; d=example.org; s=sel; h=from; "
+                    "bh=AAAA; b=AAAA"),
+           "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHUR==",
+           DKIMV_PERMERROR, "not an Ed25519 key"),
+        "an Ed25519 key record of 31 bytes: permerror");
     ok(perm_sig("v=1; a=hmac-sha256; d=example.org; s=sel; h=from; "
                 "bh=AAAA; b=AAAA", "a="),
         "an unknown algorithm: permerror");
@@ -469,10 +472,23 @@ vectors(void)
             0, 0, 0 };
         ok(dkimv_verify(msg_rfc8463, strlen(msg_rfc8463), txt, &z, VEC_T,
                res, 4) == 2
-                && res[0].result == DKIMV_NEUTRAL
+                && res[0].result == DKIMV_PASS && res[0].key_bits == 256
+                && strcmp(res[0].a, "ed25519-sha256") == 0
                 && res[1].result == DKIMV_PASS && res[1].key_bits == 1024
                 && strcmp(res[1].d, "football.example.com") == 0,
-            "RFC 8463 A.3: ed25519-sha256 neutral, rsa-sha256 pass");
+            "RFC 8463 A.3: ed25519-sha256 and rsa-sha256 both pass");
+        {
+            static char bad[4096];
+            char *at;
+            snprintf(bad, sizeof bad, "%s", msg_rfc8463);
+            at = strstr(bad, "Joe SixPack");
+            if (at != NULL)
+                at[0] = 'j';
+            ok(dkimv_verify(bad, strlen(bad), txt, &z, VEC_T, res, 4) == 2
+                    && res[0].result == DKIMV_FAIL
+                    && res[1].result == DKIMV_FAIL,
+                "RFC 8463 A.3 with From: changed: both fail");
+        }
     }
     ok(verify(bare(), rec_a) == 0, "no signature: 0 results");
 }
