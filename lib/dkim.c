@@ -18,6 +18,7 @@
 #include "base64.h"
 #include "dkim.h"
 #include "dnsname.h"
+#include "ed25519.h"
 #include "envelope.h"
 #include "hdraddr.h"
 #include "sha256.h"
@@ -429,23 +430,41 @@ seterr(char *err, size_t errlen, const char *a, const char *b)
     snprintf(err, errlen, "%s%s%s", a, b[0] ? ": " : "", b);
 }
 
+/* An Ed25519 key in PKCS#8 (RFC 8410 7): SEQUENCE { INTEGER 0,
+ * SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32) } },
+ * then the 32-byte secret.  BearSSL 0.6 reads no such key. */
+static const unsigned char ed_pkcs8[] = { 0x30, 0x2e, 0x02, 0x01, 0x00,
+    0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
+/* The OID alone, to tell an Ed25519 key in another form. */
+static const unsigned char ed_oid[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+
 struct keyctx {
-    br_skey_decoder_context *dc;
-    int seen;
+    struct dkim_key *k;
+    int seen, ed, ed_other;
 };
 
 static int
 key_cb(void *ctx, const char *name, const unsigned char *der, size_t len)
 {
     struct keyctx *kc = ctx;
+    size_t i;
 
     if (strcmp(name, "PRIVATE KEY") != 0
         && strcmp(name, "RSA PRIVATE KEY") != 0)
         return 0;
     if (kc->seen++)
         return -1; /* one key a file */
-    br_skey_decoder_init(kc->dc);
-    br_skey_decoder_push(kc->dc, der, len);
+    if (strcmp(name, "PRIVATE KEY") == 0 && len == sizeof ed_pkcs8 + 32
+        && memcmp(der, ed_pkcs8, sizeof ed_pkcs8) == 0) {
+        memcpy(kc->k->ed_seed, der + sizeof ed_pkcs8, 32);
+        kc->ed = 1;
+        return 0;
+    }
+    for (i = 0; i + sizeof ed_oid <= len && i < 16; i++)
+        if (memcmp(der + i, ed_oid, sizeof ed_oid) == 0)
+            kc->ed_other = 1;
+    br_skey_decoder_init(&kc->k->dc);
+    br_skey_decoder_push(&kc->k->dc, der, len);
     return 0;
 }
 
@@ -773,8 +792,8 @@ dkim_key_parse(struct dkim_key *k, const unsigned char *pem, size_t len,
     int r = -1;
 
     memset(k, 0, sizeof *k);
-    kc.dc = &k->dc;
-    kc.seen = 0;
+    memset(&kc, 0, sizeof kc);
+    kc.k = k;
     if (tls_pem_decode(pem, len, key_cb, &kc) == -1) {
         seterr(err, errlen, kc.seen > 1 ? "more than one key" : "malformed PEM",
             "");
@@ -784,12 +803,23 @@ dkim_key_parse(struct dkim_key *k, const unsigned char *pem, size_t len,
         seterr(err, errlen, "no private key found", "");
         goto out;
     }
+    if (kc.ed) {
+        k->type = DKIM_KEY_ED25519;
+        ed25519_public(k->ed_pub, k->ed_seed);
+        r = 0;
+        goto out;
+    }
+    if (kc.ed_other) {
+        seterr(err, errlen, "an Ed25519 key in a form not read here (openssl "
+            "genpkey -algorithm ed25519 writes the one that is)", "");
+        goto out;
+    }
     if (br_skey_decoder_last_error(&k->dc) != 0) {
         seterr(err, errlen, "malformed private key", "");
         goto out;
     }
     if (br_skey_decoder_key_type(&k->dc) != BR_KEYTYPE_RSA) {
-        seterr(err, errlen, "not an RSA key (ed25519 is not supported)", "");
+        seterr(err, errlen, "neither an RSA nor an Ed25519 key", "");
         goto out;
     }
     /* The parts stay in the decoder's buffer, inside k. */
@@ -929,19 +959,32 @@ spki(const struct dkim_key *k, unsigned char *out)
 long
 dkim_key_record(const struct dkim_key *k, char *out, size_t outlen)
 {
-    static const char pre[] = "v=DKIM1; k=rsa; p=";
+    static const char rsa[] = "v=DKIM1; k=rsa; p=";
+    static const char ed[] = "v=DKIM1; k=ed25519; p=";
     unsigned char der[DKIM_SPKI_MAX];
-    size_t n = spki(k, der);
+    size_t n;
     long b;
 
-    if (outlen < sizeof pre) {
+    if (k->type == DKIM_KEY_ED25519) {
+        /* RFC 8463 4: the bare key, no SubjectPublicKeyInfo */
+        if (outlen < sizeof ed) {
+            errno = ERANGE;
+            return -1;
+        }
+        memcpy(out, ed, sizeof ed);
+        b = base64_encode(out + sizeof ed - 1, outlen - (sizeof ed - 1),
+            k->ed_pub, sizeof k->ed_pub);
+        return b == -1 ? -1 : b + (long)sizeof ed - 1;
+    }
+    n = spki(k, der);
+    if (outlen < sizeof rsa) {
         errno = ERANGE;
         return -1;
     }
-    memcpy(out, pre, sizeof pre);
-    b = base64_encode(out + sizeof pre - 1, outlen - (sizeof pre - 1), der,
+    memcpy(out, rsa, sizeof rsa);
+    b = base64_encode(out + sizeof rsa - 1, outlen - (sizeof rsa - 1), der,
         n);
-    return b == -1 ? -1 : b + (long)sizeof pre - 1;
+    return b == -1 ? -1 : b + (long)sizeof rsa - 1;
 }
 
 long
@@ -985,6 +1028,38 @@ out:
     explicit_bzero(d, sizeof d);
     explicit_bzero(der, sizeof der);
     explicit_bzero(&sk, sizeof sk);
+    explicit_bzero(&rng, sizeof rng);
+    if (r == -1)
+        errno = e;
+    return r;
+}
+
+long
+dkim_keygen_ed25519(char *pem, size_t pemlen)
+{
+    unsigned char der[sizeof ed_pkcs8 + 32];
+    br_hmac_drbg_context rng;
+    br_prng_seeder seeder;
+    size_t pn;
+    long r = -1;
+    int e = EIO;
+
+    br_hmac_drbg_init(&rng, &br_sha256_vtable, NULL, 0);
+    seeder = br_prng_seeder_system(NULL);
+    if (seeder == NULL || !seeder(&rng.vtable))
+        goto out;
+    memcpy(der, ed_pkcs8, sizeof ed_pkcs8);
+    br_hmac_drbg_generate(&rng, der + sizeof ed_pkcs8, 32);
+    pn = br_pem_encode(NULL, der, sizeof der, BR_ENCODE_PEM_PKCS8,
+        BR_PEM_LINE64);
+    if (pn + 1 > pemlen) {
+        e = ERANGE;
+        goto out;
+    }
+    r = (long)br_pem_encode(pem, der, sizeof der, BR_ENCODE_PEM_PKCS8,
+        BR_PEM_LINE64);
+out:
+    explicit_bzero(der, sizeof der);
     explicit_bzero(&rng, sizeof rng);
     if (r == -1)
         errno = e;
@@ -1061,7 +1136,9 @@ dkim_sign(const struct dkim_key *k, const char *domain,
     struct sa canon = SA_INIT(DKIM_HEADER_MAX + 4096);
     struct sha256 h;
     struct dkim_body b;
-    size_t hlen, body, col, i, siglen = (k->sk.n_bitlen + 7) / 8;
+    size_t hlen, body, col, i;
+    size_t siglen = k->type == DKIM_KEY_ED25519 ? ED25519_SIG_LEN
+                                                : (k->sk.n_bitlen + 7) / 8;
     long nf, j, n;
     int used[DKIM_SIGNED_MAX];
 
@@ -1088,8 +1165,9 @@ dkim_sign(const struct dkim_key *k, const char *domain,
     /* The field up to "b=": h= lists each name as often as it is
      * present, and from once more. */
     sa_truncate(out, 0);
-    snprintf(tag, sizeof tag, "DKIM-Signature: v=1; a=rsa-sha256; "
-        "c=relaxed/relaxed; d=%s;", domain);
+    snprintf(tag, sizeof tag, "DKIM-Signature: v=1; a=%s; "
+        "c=relaxed/relaxed; d=%s;", k->type == DKIM_KEY_ED25519
+            ? "ed25519-sha256" : "rsa-sha256", domain);
     if (sa_appends(out, tag) == -1)
         return -1;
     col = strlen(tag);
@@ -1142,7 +1220,13 @@ dkim_sign(const struct dkim_key *k, const char *domain,
     sha256_out(&h, hv);
     sa_free(&canon);
 
-    if (siglen > sizeof sig
+    if (k->type == DKIM_KEY_ED25519) {
+        ed25519_sign(sig, hv, sizeof hv, k->ed_seed, k->ed_pub);
+        if (!ed25519_verify(sig, hv, sizeof hv, k->ed_pub)) {
+            errno = EIO;
+            return -1;
+        }
+    } else if (siglen > sizeof sig
         || !br_rsa_pkcs1_sign_get_default()(BR_HASH_OID_SHA256, hv,
             sizeof hv, &k->sk, sig)
         || !br_rsa_pkcs1_vrfy_get_default()(sig, siglen, BR_HASH_OID_SHA256,

@@ -1,4 +1,5 @@
-/* dkim.h - DKIM signatures (RFC 6376): relaxed/relaxed, rsa-sha256.
+/* dkim.h - DKIM signatures (RFC 6376): relaxed/relaxed, rsa-sha256 and
+ * ed25519-sha256 (RFC 8463).
  *
  * A message is given in canonical form (canon.h: CRLF lines, as the
  * queue holds it); the header section is everything before the first
@@ -21,13 +22,15 @@
  * present (each instance, signed from the bottom up as verifiers pick
  * them) with "from" listed once more than present (over-signing: a
  * From: added later breaks the signature), bh= the body hash, b= the
- * RSA PKCS#1 v1.5 signature of SHA-256, checked with the public key
- * before it is returned (a faulty signature is never handed out).
- * ed25519-sha256 (RFC 8463) is not supported: BearSSL 0.6 has no
- * Ed25519 signatures.
+ * RSA PKCS#1 v1.5 signature of SHA-256 (rsa-sha256), or the Ed25519
+ * signature (lib/ed25519.h) of that SHA-256 (ed25519-sha256, RFC 8463
+ * 3), checked with the public key before it is returned (a faulty
+ * signature is never handed out).
  *
  * Keys: RSA, DKIM_RSA_BITS_MIN..DKIM_RSA_BITS_MAX bits, in PEM
- * ("PRIVATE KEY", PKCS#8, or "RSA PRIVATE KEY"), in a regular file of at
+ * ("PRIVATE KEY", PKCS#8, or "RSA PRIVATE KEY"), or Ed25519 in PKCS#8
+ * (RFC 8410: "PRIVATE KEY", the 48-byte form openssl genpkey writes),
+ * in a regular file of at
  * most DKIM_KEYFILE_MAX bytes that others cannot read.  The public key
  * is what the DNS record publishes (p= is the SubjectPublicKeyInfo).
  * Limits: DKIM_HEADER_MAX bytes of header section, DKIM_SIGNED_MAX
@@ -61,8 +64,14 @@
 extern const char *const dkim_signed_names[];
 
 /* A key holds pointers into itself: never copy one. */
+#define DKIM_KEY_RSA 0
+#define DKIM_KEY_ED25519 1
+
 struct dkim_key {
-    br_skey_decoder_context dc; /* holds the private key's parts */
+    int type;                   /* DKIM_KEY_RSA or DKIM_KEY_ED25519 */
+    unsigned char ed_seed[32];  /* Ed25519: the secret (RFC 8032) */
+    unsigned char ed_pub[32];   /* and its public key */
+    br_skey_decoder_context dc; /* RSA: holds the private key's parts */
     br_rsa_private_key sk;      /* points into dc */
     br_rsa_public_key pk;
     unsigned char n[DKIM_RSA_BITS_MAX / 8 + 1];
@@ -128,8 +137,8 @@ int dkim_from_domain(const char *hdr, size_t hlen, char *domain,
 int dkim_selector_valid(const char *s);
 
 /**
- * dkim_key_parse - the RSA key in the PEM text pem (len bytes) into k,
- * with its public key.  0, or -1 with a reason in err.
+ * dkim_key_parse - the RSA or Ed25519 key in the PEM text pem (len
+ * bytes) into k, with its public key.  0, or -1 with a reason in err.
  */
 int dkim_key_parse(struct dkim_key *k, const unsigned char *pem, size_t len,
     char *err, size_t errlen);
@@ -147,7 +156,8 @@ void dkim_key_wipe(struct dkim_key *k);
 
 /**
  * dkim_key_record - the DNS TXT record data of k's public key,
- * "v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>", into out (outlen
+ * "v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>" or (RFC 8463 4)
+ * "v=DKIM1; k=ed25519; p=<base64 of the 32-byte key>", into out (outlen
  * bytes, DKIM_RECORD_MAX is enough), NUL terminated.  Its length, or -1
  * (ERANGE).
  */
@@ -163,8 +173,16 @@ long dkim_key_record(const struct dkim_key *k, char *out, size_t outlen);
 long dkim_keygen(char *pem, size_t pemlen);
 
 /**
+ * dkim_keygen_ed25519 - a new Ed25519 key, its 32-byte secret from the
+ * system's randomness through HMAC-DRBG/SHA-256, as PKCS#8 PEM (RFC
+ * 8410) into pem; as dkim_keygen otherwise.
+ */
+long dkim_keygen_ed25519(char *pem, size_t pemlen);
+
+/**
  * dkim_sign - the DKIM-Signature field (with its final CRLF) for msg (len
- * bytes, canonical) signed with k for domain and selector at time t,
+ * bytes, canonical) signed with k (a= rsa-sha256 or ed25519-sha256, by
+ * the key's type) for domain and selector at time t,
  * into out (replacing its content).  0, or -1 with errno: E2BIG (the
  * header section is over DKIM_HEADER_MAX, more than DKIM_SIGNED_MAX
  * fields to sign, or out's cap), ENOMEM, EINVAL (domain or selector

@@ -215,31 +215,43 @@ check_tls(void)
     tlsstore_free(&st);
 }
 
-/* Each local domain's active DKIM key loads; its record into recs. */
+/* A domain's active DKIM keys: [0] RSA, [1] Ed25519 (optional); rec ""
+ * when there is none or it does not load. */
+struct dkimkeys {
+    char sel[2][DKIM_SELECTOR_MAX + 2];
+    char rec[2][DKIM_RECORD_MAX];
+};
+
+/* Each local domain's active DKIM keys load; their records into keys. */
 static void
-check_dkim(const struct table *domains, char (*recs)[DKIM_RECORD_MAX],
-    char (*sels)[DKIM_SELECTOR_MAX + 2])
+check_dkim(const struct table *domains, struct dkimkeys *keys)
 {
     char err[PATH_LEN + 300], fix[600];
     size_t i;
-    int r;
+    int r, ed;
 
     for (i = 0; i < domains->n; i++) {
         const char *d = domains->rows[i].key;
-        recs[i][0] = 0;
-        r = dkim_active_record(d, sels[i], sizeof sels[i], recs[i],
-            DKIM_RECORD_MAX, err, sizeof err);
-        if (r == 1) {
-            ok("DKIM key of %s (selector %s)", d, sels[i]);
-            continue;
+        for (ed = 0; ed < 2; ed++) {
+            r = dkim_active_record(d, ed, keys[i].sel[ed],
+                sizeof keys[i].sel[ed], keys[i].rec[ed], DKIM_RECORD_MAX,
+                err, sizeof err);
+            if (r == 1) {
+                ok(ed ? "DKIM Ed25519 key of %s (selector %s)"
+                      : "DKIM key of %s (selector %s)", d, keys[i].sel[ed]);
+                continue;
+            }
+            keys[i].rec[ed][0] = 0;
+            if (r == 0 && ed)
+                continue; /* optional */
+            if (r == 0)
+                snprintf(err, sizeof err, "%s has no DKIM key: its mail "
+                    "goes out unsigned, and DMARC fails at the big "
+                    "providers", d);
+            snprintf(fix, sizeof fix, "facteur dkim keygen %s%s, then "
+                "publish the record it prints", d, ed ? " --ed25519" : "");
+            problem(err, fix);
         }
-        recs[i][0] = 0;
-        if (r == 0)
-            snprintf(err, sizeof err, "%s has no DKIM key: its mail goes "
-                "out unsigned, and DMARC fails at the big providers", d);
-        snprintf(fix, sizeof fix, "facteur dkim keygen %s, then publish "
-            "the record it prints", d);
-        problem(err, fix);
     }
 }
 
@@ -355,7 +367,7 @@ dns_unreachable(const char *what)
 
 static void
 check_dns_domain(struct dns *dns, const char *d, const char *host,
-    const char dkimrec[DKIM_RECORD_MAX], const char *sel, const struct hostcerts *hc)
+    const struct dkimkeys *keys, const struct hostcerts *hc)
 {
     static struct dns_answer a;
     static const char *const ports[] = { "25", "465", "993" };
@@ -366,7 +378,7 @@ check_dns_domain(struct dns *dns, const char *d, const char *host,
     char dnsfix[DNSNAME_MAX + 64], pubid[64];
     struct dmarc_record dm;
     size_t i, k, p;
-    int r;
+    int r, ed;
 
     snprintf(dnsfix, sizeof dnsfix, "publish what facteur dns %s prints",
         d);
@@ -409,9 +421,19 @@ check_dns_domain(struct dns *dns, const char *d, const char *host,
     } else {
         ok("%s: SPF %s", d, got);
     }
-    /* DKIM: the active key is the published one. */
-    if (dkimrec[0]) {
-        snprintf(name, sizeof name, "%s._domainkey.%s", sel, d);
+    /* DKIM: the active keys are the published ones. */
+    for (ed = 0; ed < 2; ed++) {
+        const char *sel = keys->sel[ed], *dkimrec = keys->rec[ed];
+        if (dkimrec[0] == 0)
+            continue;
+        if ((size_t)snprintf(name, sizeof name, "%.*s._domainkey.%s",
+                DKIM_SELECTOR_MAX, sel, d) >= sizeof name) {
+            snprintf(what, sizeof what, "%s: selector %.*s: the record's name "
+                "would be over %d bytes", d, DKIM_SELECTOR_MAX, sel,
+                DNSNAME_MAX);
+            problem(what, "facteur dkim keygen with a shorter --selector");
+            continue;
+        }
         r = txt_with(dns, name, "v=DKIM1", got, sizeof got);
         if (r == 0)
             r = txt_with(dns, name, "k=", got, sizeof got);
@@ -430,7 +452,8 @@ check_dns_domain(struct dns *dns, const char *d, const char *host,
                 dkimrec, d);
             problem(what, fix);
         } else {
-            ok("%s: DKIM record matches the active key", name, NULL);
+            ok(ed ? "%s: DKIM record matches the active Ed25519 key"
+                  : "%s: DKIM record matches the active key", name, NULL);
         }
     }
     /* DMARC */
@@ -513,8 +536,7 @@ check_dns_domain(struct dns *dns, const char *d, const char *host,
 int
 cmd_check(int argc, char **argv)
 {
-    static char recs[1024][DKIM_RECORD_MAX];
-    static char sels[1024][DKIM_SELECTOR_MAX + 2];
+    static struct dkimkeys keys[1024];
     static struct hostcerts hc;
     char host[DNSNAME_MAX + 1], err[PATH_LEN + 300];
     struct table users = { "users", NULL, 0, 0 }, domains;
@@ -538,12 +560,12 @@ cmd_check(int argc, char **argv)
         domains.n = 0;
         domains.rows = NULL;
     }
-    if (domains.n > sizeof recs / sizeof recs[0]) {
+    if (domains.n > sizeof keys / sizeof keys[0]) {
         note("more than 1024 local domains: only the first 1024 are "
              "checked for DKIM and DNS");
-        domains.n = sizeof recs / sizeof recs[0];
+        domains.n = sizeof keys / sizeof keys[0];
     }
-    check_dkim(&domains, recs, sels);
+    check_dkim(&domains, keys);
     check_listeners();
     if (usedns && domains.n > 0 && host[0]) {
         if (dns_init(&dns) == -1) {
@@ -553,8 +575,8 @@ cmd_check(int argc, char **argv)
             problem(err, "facteur init makes a certificate");
         } else {
             for (i = 0; i < domains.n; i++)
-                check_dns_domain(&dns, domains.rows[i].key, host, recs[i],
-                    sels[i], &hc);
+                check_dns_domain(&dns, domains.rows[i].key, host, &keys[i],
+                    &hc);
         }
     } else if (!usedns) {
         note("the DNS was not checked (--no-dns)");

@@ -2,16 +2,17 @@
  * the first key of a new domain.
  *
  * Usage:
- *   facteur dkim keygen D [--selector S]
- *   facteur dns D
+ *   facteur dkim keygen D [--selector S] [--ed25519]
  *
- * keygen makes a 2048-bit RSA key (lib/dkim.h, BearSSL, e = 65537) for
- * the local domain D under the selector S (default "f" and the year and
- * month, UTC: f202611), writes it to $FACTEUR_CONF/dkim/D/S.key (0600;
- * as root, owned by facteur-smtpd when that user exists: dkim-sign runs
- * as submissiond's session user and must read it), loads it back, then
- * makes S the active selector (dkim/D/selector, 0644) and prints the TXT
- * record to publish.  Every file goes through a temporary name, fsync,
+ * keygen makes a 2048-bit RSA key (lib/dkim.h, BearSSL, e = 65537), or
+ * with --ed25519 an Ed25519 key (RFC 8463, lib/ed25519.h), for the local
+ * domain D under the selector S (default "f", or "e" for Ed25519, and
+ * the year and month, UTC: f202611), writes it to
+ * $FACTEUR_CONF/dkim/D/S.key (0600; as root, owned by facteur-smtpd
+ * when that user exists: dkim-sign runs as submissiond's session user
+ * and must read it), loads it back, then makes S the active selector of
+ * its kind (dkim/D/selector, or dkim/D/selector-ed25519; 0644) and
+ * prints the TXT record to publish.  Every file goes through a temporary name, fsync,
  * rename and an fsync of its directory.  Older keys stay: mail signed
  * with them keeps verifying while their records are published.  An
  * existing S.key is never replaced.
@@ -44,15 +45,19 @@
 #define KEY_USER "facteur-smtpd"
 #define PATH_LEN 4096
 #define DKIM_KEYS_MAX 64 /* selectors of one domain shown */
+/* The files of dkim/<domain>/ that name the active selectors. */
+#define SELECTOR_RSA "selector"
+#define SELECTOR_ED "selector-ed25519"
 
 /* "f" and the year and month, UTC. */
 static void
-default_selector(char *sel, size_t len)
+default_selector(char *sel, size_t len, int ed)
 {
     time_t now = time(NULL);
     struct tm tm;
 
-    if (gmtime_r(&now, &tm) == NULL || strftime(sel, len, "f%Y%m", &tm) == 0)
+    if (gmtime_r(&now, &tm) == NULL
+        || strftime(sel, len, ed ? "e%Y%m" : "f%Y%m", &tm) == 0)
         die(EXIT_TEMP, "cannot read the clock", NULL, NULL);
 }
 
@@ -127,16 +132,17 @@ cmp_name(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-/* d's active selector into sel: 1, 0 when there is none, -1 (a reason
- * in err). */
+/* d's active selector (RSA, or Ed25519 when ed) into sel: 1, 0 when
+ * there is none, -1 (a reason in err). */
 static int
-active_selector(const char *d, char *sel, size_t len, char *err,
+active_selector(const char *d, int ed, char *sel, size_t len, char *err,
     size_t errlen)
 {
     char name[DNSNAME_MAX + 32];
     int r;
 
-    snprintf(name, sizeof name, "dkim/%s/selector", d);
+    snprintf(name, sizeof name, "dkim/%s/%s", d,
+        ed ? SELECTOR_ED : SELECTOR_RSA);
     r = conf_line(name, sel, len);
     if (r == 1 && !dkim_selector_valid(sel)) {
         errno = EINVAL;
@@ -172,9 +178,10 @@ print_key(const struct dkim_key *k, const char *d, const char *sel)
     print_txt(owner, rec);
 }
 
-/* A new key for d under sel, made the active selector. */
+/* A new key for d under sel (RSA, or Ed25519 when ed), made the
+ * active selector of its kind. */
 static void
-keygen(const char *d, const char *sel)
+keygen(const char *d, const char *sel, int ed)
 {
     static char pem[DKIM_KEYGEN_PEM_MAX];
     static struct dkim_key k;
@@ -201,7 +208,7 @@ keygen(const char *d, const char *sel)
     if (errno != ENOENT)
         die(EXIT_TEMP, "cannot stat %s: %s", path, strerror(errno));
 
-    n = dkim_keygen(pem, sizeof pem);
+    n = ed ? dkim_keygen_ed25519(pem, sizeof pem) : dkim_keygen(pem, sizeof pem);
     if (n == -1)
         die(EXIT_TEMP, "cannot make a key: %s", strerror(errno), NULL);
     fd = write_tmp(dir, name, pem, (size_t)n, 0600, pw, tmp, sizeof tmp);
@@ -213,20 +220,21 @@ keygen(const char *d, const char *sel)
         die(EXIT_TEMP, "the new key does not load: %s", err, NULL);
     }
     commit(dir, tmp, path, fd);
-    printf("created %s (RSA %d bits, 0600, owner %s)\n", path,
-        DKIM_KEYGEN_BITS, pw != NULL ? KEY_USER " (dkim-sign's user)"
-                                     : "this user: dkim-sign's user must "
-                                       "be able to read it");
+    snprintf(err, sizeof err, ed ? "Ed25519" : "RSA %d bits",
+        DKIM_KEYGEN_BITS);
+    printf("created %s (%s, 0600, owner %s)\n", path, err,
+        pw != NULL ? KEY_USER " (dkim-sign's user)"
+                   : "this user: dkim-sign's user must be able to read it");
 
     snprintf(line, sizeof line, "%s\n", sel);
-    fd = write_tmp(dir, "selector", line, strlen(line), 0644, NULL, tmp,
-        sizeof tmp);
-    snprintf(path, sizeof path, "%s/selector", dir);
+    fd = write_tmp(dir, ed ? SELECTOR_ED : SELECTOR_RSA, line, strlen(line),
+        0644, NULL, tmp, sizeof tmp);
+    snprintf(path, sizeof path, "%s/%s", dir, ed ? SELECTOR_ED : SELECTOR_RSA);
     commit(dir, tmp, path, fd);
-    printf("%s: %s (dkim-sign signs mail from %s with it from now on)\n"
+    printf("%s: %s (dkim-sign signs mail from %s with it from now on%s)\n"
            "publish this record now (and keep older selectors' records "
            "while mail signed with them may still be read):\n",
-        path, sel, d);
+        path, sel, d, ed ? ", beside the RSA signature" : "");
     print_key(&k, d, sel);
     dkim_key_wipe(&k);
 }
@@ -236,17 +244,28 @@ cmd_dkim(int argc, char **argv)
 {
     char d[DNSNAME_MAX + 1], sel[DKIM_SELECTOR_MAX + 1];
 
-    if (argc < 2 || strcmp(argv[0], "keygen") != 0
-        || (argc != 2 && (argc != 4 || strcmp(argv[2], "--selector") != 0)))
+    const char *given = NULL;
+    int i, ed = 0;
+
+    if (argc < 2 || strcmp(argv[0], "keygen") != 0)
         usage();
-    default_selector(sel, sizeof sel);
-    if (argc == 4
-        && (dnsname_canon(sel, sizeof sel, argv[3], strlen(argv[3])) == -1
+    for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--ed25519") == 0 && !ed)
+            ed = 1;
+        else if (strcmp(argv[i], "--selector") == 0 && i + 1 < argc
+            && given == NULL)
+            given = argv[++i];
+        else
+            usage();
+    }
+    default_selector(sel, sizeof sel, ed);
+    if (given != NULL
+        && (dnsname_canon(sel, sizeof sel, given, strlen(given)) == -1
             || !dkim_selector_valid(sel)))
         die(EXIT_PERM, "not a selector (a host name of at most 63 bytes): %s",
-            argv[3], NULL);
+            given, NULL);
     canon_domain(argv[1], d, sizeof d);
-    keygen(d, sel);
+    keygen(d, sel, ed);
     return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_OK;
 }
 
@@ -257,7 +276,7 @@ cmd_dkim_first(const char *d)
     pid_t pid;
     int st;
 
-    switch (active_selector(d, sel, sizeof sel, err, sizeof err)) {
+    switch (active_selector(d, 0, sel, sizeof sel, err, sizeof err)) {
     case 1:
         printf("DKIM: %s keeps its selector %s\n", d, sel);
         return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_OK;
@@ -271,8 +290,8 @@ cmd_dkim_first(const char *d)
     fflush(stderr);
     pid = fork();
     if (pid == 0) {
-        default_selector(sel, sizeof sel);
-        keygen(d, sel);
+        default_selector(sel, sizeof sel, 0);
+        keygen(d, sel, 0);
         exit(fflush(stdout) == EOF ? EXIT_TEMP : EXIT_OK);
     }
     while (pid != -1 && waitpid(pid, &st, 0) == -1 && errno == EINTR)
@@ -288,14 +307,15 @@ int
 dkim_records(const char *d)
 {
     static struct dkim_key k;
-    char sel[DKIM_SELECTOR_MAX + 2], err[PATH_LEN + 300];
+    char sel[DKIM_SELECTOR_MAX + 2], edsel[DKIM_SELECTOR_MAX + 2];
+    char err[PATH_LEN + 300];
     char dir[PATH_LEN], names[DKIM_KEYS_MAX][DKIM_SELECTOR_MAX + 1];
     struct dirent *e;
     DIR *dh;
     size_t n = 0, i, l;
     int r, problem = 0;
 
-    r = active_selector(d, sel, sizeof sel, err, sizeof err);
+    r = active_selector(d, 0, sel, sizeof sel, err, sizeof err);
     if (r == 0)
         snprintf(err, sizeof err, "%s has no DKIM key (facteur dkim keygen "
             "%s)", d, d);
@@ -308,6 +328,20 @@ dkim_records(const char *d)
         printf("; DKIM: %s\n", err);
         fprintf(stderr, "facteur: %s\n", err);
         return 1;
+    }
+    /* The Ed25519 key, when there is one (RFC 8463: a second
+     * signature). */
+    edsel[0] = 0;
+    r = active_selector(d, 1, edsel, sizeof edsel, err, sizeof err);
+    if (r == 1 && load_key(&k, d, edsel, err, sizeof err) == 0) {
+        printf("; DKIM (RFC 8463): the Ed25519 key of the active selector, "
+               "%s\n", edsel);
+        print_key(&k, d, edsel);
+        dkim_key_wipe(&k);
+    } else if (r != 0) {
+        printf("; DKIM: %s\n", err);
+        fprintf(stderr, "facteur: %s\n", err);
+        problem = 1;
     }
     /* The older keys: mail they signed verifies while they are
      * published.  Sorted, so the output is the same each time. */
@@ -327,7 +361,8 @@ dkim_records(const char *d)
         }
         memcpy(names[n], e->d_name, l - 4);
         names[n][l - 4] = 0;
-        if (dkim_selector_valid(names[n]) && strcmp(names[n], sel) != 0)
+        if (dkim_selector_valid(names[n]) && strcmp(names[n], sel) != 0
+            && strcmp(names[n], edsel) != 0)
             n++;
     }
     closedir(dh);
@@ -349,11 +384,11 @@ dkim_records(const char *d)
 }
 
 int
-dkim_active_record(const char *d, char *sel, size_t sellen, char *rec,
-    size_t reclen, char *err, size_t errlen)
+dkim_active_record(const char *d, int ed, char *sel, size_t sellen,
+    char *rec, size_t reclen, char *err, size_t errlen)
 {
     static struct dkim_key k;
-    int r = active_selector(d, sel, sellen, err, errlen);
+    int r = active_selector(d, ed, sel, sellen, err, errlen);
 
     if (r != 1)
         return r;

@@ -44,12 +44,13 @@ int sts_policy(const char *host, char *out, size_t len);
 void sts_id(const char *policy, char *id);
 
 /**
- * dkim_active_record - d's active selector into sel and its key's record
- * ("v=DKIM1; k=rsa; p=...") into rec (DKIM_RECORD_MAX bytes).  1, 0 when
- * d has no key, -1 with a reason in err.
+ * dkim_active_record - d's active selector (the RSA one, or the Ed25519
+ * one when ed) into sel and its key's record ("v=DKIM1; k=rsa; p=...")
+ * into rec (DKIM_RECORD_MAX bytes).  1, 0 when d has no such key, -1
+ * with a reason in err.
  */
-int dkim_active_record(const char *d, char *sel, size_t sellen, char *rec,
-    size_t reclen, char *err, size_t errlen);
+int dkim_active_record(const char *d, int ed, char *sel, size_t sellen,
+    char *rec, size_t reclen, char *err, size_t errlen);
 
 /** cmd_check - facteur check [--no-dns]; argv after "check" (check.c). */
 int cmd_check(int argc, char **argv);

@@ -18,7 +18,7 @@
  *   facteur queue           one line a queued message: id, age, sender,
  *                           pending recipients, next try, last error
  *   facteur queue flush     ask queue-run to retry everything now
- *   facteur dkim keygen D [--selector S]                    (dkim.c)
+ *   facteur dkim keygen D [--selector S] [--ed25519]        (dkim.c)
  *   facteur dns D [--mta-sts-policy]                          (dns.c)
  *   facteur check [--no-dns]                                  (check.c)
  *       (domain add also makes the new domain's first DKIM key)
@@ -70,7 +70,7 @@ usage(void)
           "[--tls none|may|encrypt|verify] [--auth USER]\n"
           "       facteur route del DOMAIN | list\n"
           "       facteur queue [flush]\n"
-          "       facteur dkim keygen D [--selector S]\n"
+          "       facteur dkim keygen D [--selector S] [--ed25519]\n"
           "       facteur dns D [--mta-sts-policy]\n"
           "       facteur check [--no-dns]\n"
           "       facteur user add ADDR | passwd ADDR | del ADDR | list\n"

@@ -106,6 +106,18 @@ check "records facteur dns suggests but that are optional, an SPF of the admin's
         has 'note: _25._tcp.mx.example.org: no TLSA record' &&
         has 'note: example.org: SPF is \"v=spf1 ip4:192.0.2.25 -all\"'"
 
+"$F" dkim keygen example.org --ed25519 --selector e1 >/dev/null 2>&1
+zone ''
+run
+check "an Ed25519 key not published yet: a problem, with the record to publish" \
+    sh -c "grep -q '^problem: e1._domainkey.example.org: no record' '$T/c' &&
+        grep -q 'fix: publish e1._domainkey.example.org. IN TXT \"v=DKIM1; k=ed25519; p=' '$T/c'"
+"$F" dns example.org >"$T/dns"
+zone ''
+run
+check "... published: ok" \
+    grep -q '^ok: e1._domainkey.example.org: DKIM record matches the active Ed25519 key' "$T/c"
+
 kill "$DNSPID"
 wait "$DNSPID" 2>/dev/null
 DNSPID=""

@@ -1,7 +1,8 @@
 # 0700-dkim.sh - DKIM signing: facteur dkim keygen (the record matches the
 # key), domain add makes the first key, facteur dns; dkim-sign as a
 # qmail-queue filter (signed in the queue, verified by python3-dkim;
-# a changed body or an added From: fails; LF input; no key passes
+# a changed body or an added From: fails; LF input; an Ed25519 key
+# adds an ed25519-sha256 signature (RFC 8463); no key passes
 # unsigned; a broken key or one others may read is a temporary failure
 # and queues nothing); end to end through submissiond and
 # FACTEUR_QUEUE, to a local Maildir and through remote-send to another
@@ -243,6 +244,61 @@ if ! is_root; then
     skip "submission end to end needs root"
     finish
 fi
+
+# Ed25519 (RFC 8463): a second key, a second signature.
+cat >"$T/verify2.py" <<'PYEOF'
+import sys, dkim
+path, recs = sys.argv[1], dict(a.encode().split(b"=", 1) for a in sys.argv[2:])
+msg = open(path, "rb").read()
+if b"\r\n" not in msg:
+    msg = msg.replace(b"\n", b"\r\n")
+def txt(name, timeout=5):
+    return recs.get(name.rstrip(b"."))
+d = dkim.DKIM(msg)
+n = len([l for l in msg.split(b"\r\n") if l.lower().startswith(b"dkim-signature:")])
+algs = []
+for i in range(n):
+    if not d.verify(idx=i, dnsfunc=txt):
+        sys.exit(1)
+    algs.append(d.signature_fields[b"a"].decode())
+print(" ".join(sorted(algs)))
+PYEOF
+"$F" dkim keygen example.org --ed25519 --selector e1 >"$T/kge" 2>&1
+check "dkim keygen --ed25519: exit 0, an Ed25519 key, selector-ed25519 names it" \
+    sh -c "[ $? -eq 0 ] && grep -q 'created .*e1.key (Ed25519, 0600' '$T/kge' &&
+        [ \"\$(cat '$C/dkim/example.org/selector-ed25519')\" = e1 ] &&
+        [ \"\$(cat '$C/dkim/example.org/selector')\" = s2 ]"
+RE=$(record "$T/kge" e1._domainkey.example.org.)
+EDPUB=$(openssl pkey -in "$C/dkim/example.org/e1.key" -pubout -outform DER | tail -c 32 | base64)
+check "its record: k=ed25519, p= the bare key (openssl's)" \
+    test "$RE" = "v=DKIM1; k=ed25519; p=$EDPUB"
+"$F" dns example.org >"$T/dnse"
+check "dns: the Ed25519 record after the RSA one, not among the older keys" \
+    sh -c "[ '$(record "$T/dnse" e1._domainkey.example.org.)' = '$RE' ] &&
+        [ \$(grep -c '^e1._domainkey' '$T/dnse') -eq 1 ] &&
+        grep -q '^; DKIM (RFC 8463): the Ed25519 key of the active selector, e1' '$T/dnse'"
+chown 64012:64012 "$C/dkim/example.org/e1.key" 2>/dev/null
+sign "$T/m1"
+check "dkim-sign: two signatures, rsa-sha256 and ed25519-sha256" \
+    sh -c "[ \$(grep -c '^DKIM-Signature:' '$new') -eq 2 ] && grep -q 'a=ed25519-sha256' '$new' && grep -q 'a=rsa-sha256' '$new'"
+check "python3-dkim verifies both" \
+    sh -c "[ \"\$(/usr/bin/python3 '$T/verify2.py' '$new' 's2._domainkey.example.org=$R2' 'e1._domainkey.example.org=$RE')\" = 'ed25519-sha256 rsa-sha256' ]"
+check "... and logged both" \
+    sh -c "grep -q 'signed d=example.org s=s2 a=rsa-sha256' '$LOG' && grep -q 'signed d=example.org s=e1 a=ed25519-sha256' '$LOG'"
+# An Ed25519 key from openssl as the key file.
+openssl genpkey -algorithm ed25519 -out "$C/dkim/example.org/o2.key" 2>/dev/null
+chmod 600 "$C/dkim/example.org/o2.key"
+echo o2 >"$C/dkim/example.org/selector-ed25519"
+RO="v=DKIM1; k=ed25519; p=$(openssl pkey -in "$C/dkim/example.org/o2.key" -pubout -outform DER | tail -c 32 | base64)"
+sign "$T/m1"
+check "an openssl Ed25519 key: signs, python3-dkim verifies" \
+    sh -c "[ \"\$(/usr/bin/python3 '$T/verify2.py' '$new' 's2._domainkey.example.org=$R2' 'o2._domainkey.example.org=$RO')\" = 'ed25519-sha256 rsa-sha256' ]"
+cp "$C/dkim/example.org/s2.key" "$C/dkim/example.org/r3.key"
+echo r3 >"$C/dkim/example.org/selector-ed25519"
+check "selector-ed25519 naming an RSA key: 55, nothing queued" \
+    sh -c "'$DS' <'$T/m1' 1<'$T/env' 2>>'$LOG'; [ \$? -eq 55 ] && grep -q 'r3.key: not an Ed25519 key' '$LOG'"
+# The rest signs with RSA alone.
+rm "$C/dkim/example.org/selector-ed25519"
 
 # End to end: submissiond (session uid 64012) with FACTEUR_QUEUE naming
 # dkim-sign, which reads the key as that user; local delivery to a

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dkim.h"
+#include "dkimverify.h"
 #include "tap.h"
 #include "tlscert.h"
 
@@ -263,6 +264,45 @@ refused(const char *pem, int which, unsigned char x, const char *why,
         == -1 && strstr(err, why) != NULL;
 }
 
+/* RFC 8463 A.2: the Ed25519 key of the example (the seed of RFC 8032
+ * 7.1 TEST 1), in the PKCS#8 form openssl writes, and its record. */
+static const char ed_key[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+    "-----END PRIVATE KEY-----\n";
+static const char ed_rec[] =
+    "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+
+/* The verifier's DNS: one record for every name. */
+static int
+one_txt(void *arg, const char *name, char *out, size_t outlen, size_t *n)
+{
+    const char *rec = arg;
+
+    (void)name;
+    *n = strlen(rec);
+    if (*n <= outlen)
+        memcpy(out, rec, *n);
+    return 1;
+}
+
+/* sig (a field) in front of m verifies with rec: the result. */
+static int
+verifies(const struct sa *sig, const char *m, const char *rec)
+{
+    static char buf[65536];
+    struct dkimv_sig r[1];
+    size_t n = sig->len + strlen(m);
+
+    if (n > sizeof buf)
+        return -1;
+    memcpy(buf, sig->s, sig->len);
+    memcpy(buf + sig->len, m, strlen(m));
+    if (dkimv_verify(buf, n, one_txt, (void *)rec, 1795000000, r, 1) != 1)
+        return -1;
+    return r[0].result;
+}
+
 int
 main(void)
 {
@@ -425,6 +465,51 @@ main(void)
     ok(dkim_key_load(&k, "/nonexistent/x.key", err, sizeof err) == -1
             && strstr(err, "/nonexistent/x.key") != NULL,
         "load: a missing file names it (%s)", err);
+
+    /* Ed25519 (RFC 8463) */
+    ok(dkim_key_parse(&k, (const unsigned char *)ed_key, strlen(ed_key), err,
+           sizeof err) == 0
+            && k.type == DKIM_KEY_ED25519,
+        "an Ed25519 key (RFC 8463 A.2, openssl's PKCS#8) parses (%s)", err);
+    ok(dkim_key_record(&k, rec, sizeof rec) > 0 && strcmp(rec, ed_rec) == 0,
+        "its record: k=ed25519, p= the bare key of RFC 8463 A.2 (%s)", rec);
+    ok(dkim_sign(&k, "example.org", "e1", 1795000000, msg, strlen(msg), &sig)
+            == 0
+            && strstr(sig.s, "a=ed25519-sha256;") != NULL,
+        "signed: a=ed25519-sha256");
+    ok(verifies(&sig, msg, ed_rec) == DKIMV_PASS,
+        "... and lib/dkimverify says pass");
+    snprintf(bad, sizeof bad, "v=DKIM1; k=rsa; p=%s", openssl_pub);
+    ok(verifies(&sig, msg, bad) == DKIMV_PERMERROR,
+        "... not with an RSA key record");
+    n = dkim_keygen_ed25519(pem, sizeof pem);
+    ok(n > 0 && strncmp(pem, "-----BEGIN PRIVATE KEY-----\n", 28) == 0
+            && dkim_key_parse(&k, (unsigned char *)pem, (size_t)n, err,
+                   sizeof err) == 0
+            && k.type == DKIM_KEY_ED25519,
+        "dkim_keygen_ed25519: PKCS#8 PEM that parses back (%s)", err);
+    ok(dkim_key_record(&k, rec, sizeof rec) > 0
+            && dkim_sign(&k, "example.org", "e2", 1795000000, msg,
+                   strlen(msg), &sig) == 0
+            && verifies(&sig, msg, rec) == DKIMV_PASS,
+        "... a new key signs, its record verifies");
+    ok(dkim_keygen_ed25519(pem, 50) == -1 && errno == ERANGE,
+        "dkim_keygen_ed25519: ERANGE when the PEM does not fit");
+    {
+        /* the same key with the public key attached (PKCS#8 v2, RFC 8410
+         * 10.3): not read, and said so */
+        static const char v2[] =
+            "-----BEGIN PRIVATE KEY-----\n"
+            "MHICAQEwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n"
+            "oB8wHQYKKoZIhvcNAQkJFDEPDA1DdXJkbGUgQ2hhaXJzgSEAGb9ECWmEzf6FQbrB\n"
+            "Z9w7lshQhqowtrbLDFw4rXAxZuE=\n"
+            "-----END PRIVATE KEY-----\n";
+        ok(dkim_key_parse(&k, (const unsigned char *)v2, strlen(v2), err,
+               sizeof err) == -1
+                && strstr(err, "Ed25519") != NULL,
+            "an Ed25519 key in another form: refused, said (%s)", err);
+    }
+
     explicit_bzero(pem, sizeof pem);
     dkim_key_wipe(&k);
     sa_free(&sig);
