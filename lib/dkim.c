@@ -21,6 +21,7 @@
 #include "ed25519.h"
 #include "envelope.h"
 #include "hdraddr.h"
+#include "rsapriv.h"
 #include "sha256.h"
 #include "tlscert.h"
 
@@ -1131,7 +1132,7 @@ dkim_sign(const struct dkim_key *k, const char *domain,
     struct sa *out)
 {
     static struct signed_field fs[DKIM_SIGNED_MAX];
-    unsigned char bh[32], hv[32], sig[DKIM_RSA_BITS_MAX / 8], back[32];
+    unsigned char bh[32], hv[32], sig[DKIM_RSA_BITS_MAX / 8];
     char b64[BASE64_LEN(sizeof sig) + 1], tag[400];
     struct sa canon = SA_INIT(DKIM_HEADER_MAX + 4096);
     struct sha256 h;
@@ -1227,11 +1228,8 @@ dkim_sign(const struct dkim_key *k, const char *domain,
             return -1;
         }
     } else if (siglen > sizeof sig
-        || !br_rsa_pkcs1_sign_get_default()(BR_HASH_OID_SHA256, hv,
-            sizeof hv, &k->sk, sig)
-        || !br_rsa_pkcs1_vrfy_get_default()(sig, siglen, BR_HASH_OID_SHA256,
-            sizeof back, &k->pk, back)
-        || memcmp(back, hv, sizeof hv) != 0) {
+        || !rsapriv_pkcs1_sign_sha256(hv, &k->sk, sig)
+        || !rsapriv_pkcs1_verify_sha256(sig, siglen, &k->pk, hv)) {
         errno = EIO;
         return -1;
     }

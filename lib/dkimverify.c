@@ -25,6 +25,7 @@
 #include "dkimverify.h"
 #include "sa.h"
 #include "ed25519.h"
+#include "rsapriv.h"
 #include "sha256.h"
 
 /* base64 text kept for decoding: b= of any length a field holds, p= of
@@ -898,7 +899,7 @@ verify_one(struct ctx *c, size_t self, size_t off, size_t flen,
     const struct tag *t;
     struct sig sg;
     br_rsa_public_key pk;
-    unsigned char bh[32], hv[32], back[32], ed[ED25519_PUB_LEN];
+    unsigned char bh[32], hv[32], ed[ED25519_PUB_LEN];
     uint64_t total;
     size_t vend = flen, i, o;
     long k;
@@ -1004,9 +1005,7 @@ verify_one(struct ctx *c, size_t self, size_t off, size_t flen,
             return;
         }
     } else if ((size_t)k != (r->key_bits + 7) / 8
-        || !br_rsa_pkcs1_vrfy_get_default()(w->sigbytes, (size_t)k,
-            BR_HASH_OID_SHA256, sizeof back, &pk, back)
-        || memcmp(back, hv, sizeof hv) != 0) {
+        || !rsapriv_pkcs1_verify_sha256(w->sigbytes, (size_t)k, &pk, hv)) {
         verdict(r, DKIMV_FAIL, "signature did not verify");
         return;
     }
