@@ -283,6 +283,43 @@ check-san:
 fuzz:
 	sh tests/fuzz/build.sh
 
+# make install [DESTDIR=/staging] [PREFIX=/usr/local]: the programs,
+# the man pages, and the service templates with their paths pointing
+# at $(PREFIX)/bin.  DESTDIR is only where the files are put (packages
+# stage there); the installed files name $(PREFIX), never DESTDIR.
+#
+# Modes, all in one place: programs 0755, man pages and templates 0644,
+# run scripts 0755, directories 0755, owner the installing user (root).
+# Nothing is setuid or setgid: the services start as root under their
+# supervisor and drop to their own users (facteur init makes them);
+# queue-inject and sendmail run as their caller, who must be in the
+# queue's group (facteur-queue).  Install runs no shell on data and
+# overwrites what it installed before (running it twice is the same).
+PREFIX = /usr/local
+DESTDIR =
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/facteur
+
+install: all
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/tcprules
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 0644 doc/*.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 doc/nftables.conf $(DESTDIR)$(SHAREDIR)
+	install -m 0644 service/tcprules/* $(DESTDIR)$(SHAREDIR)/tcprules
+	for f in service/systemd/*; do \
+	  sed 's|/usr/local/bin/|$(BINDIR)/|g' $$f >$(DESTDIR)$(SHAREDIR)/systemd/.tmp && \
+	  chmod 0644 $(DESTDIR)$(SHAREDIR)/systemd/.tmp && \
+	  mv $(DESTDIR)$(SHAREDIR)/systemd/.tmp $(DESTDIR)$(SHAREDIR)/systemd/`basename $$f` || exit 1; \
+	done
+	for d in service/s6/*/ service/s6/*/log/; do \
+	  install -d -m 0755 $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/} && \
+	  sed 's|/usr/local/bin|$(BINDIR)|g' $${d}run >$(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run && \
+	  chmod 0755 $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run && \
+	  mv $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}run || exit 1; \
+	done
+
 clean:
 	rm -rf bin tests/bin .san .fuzz compile load lib/*.o lib/*.a \
 	  cmd/*/*.o
