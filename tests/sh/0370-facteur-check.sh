@@ -46,7 +46,7 @@ has() { grep -qF -e "$1" "$T/c"; }
 zone ''
 busy=""
 for p in 143 110; do
-    grep -q ":$(printf '%04X' $p) 00000000:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && busy=1
+    grep -q ":$(printf '%04X' $p) [0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && busy=1
 done
 run
 if [ -z "$busy" ]; then
