@@ -30,77 +30,17 @@
 #include "dkimverify.h"
 #include "sa.h"
 
+#define BENCH_PROG "dkim_facteur"
+#include "dkim_io.h"
+
 #define DOMAIN "bench.example"
 #define SELECTOR "bench"
-#define FILE_MAX (64L * 1024 * 1024)
 
 struct txt {
     const char *rec;
     size_t len;
     const char *name; /* the name asked for */
 };
-
-static void
-die(const char *what)
-{
-    fprintf(stderr, "dkim_facteur: %s\n", what);
-    exit(111);
-}
-
-static void
-die_sys(const char *what, const char *arg)
-{
-    fprintf(stderr, "dkim_facteur: %s %s: %s\n", what, arg, strerror(errno));
-    exit(111);
-}
-
-static char *
-readfile(const char *path, size_t *len)
-{
-    struct stat st;
-    char *p;
-    size_t got = 0;
-    ssize_t r;
-    int fd = open(path, O_RDONLY);
-
-    if (fd == -1 || fstat(fd, &st) == -1)
-        die_sys("unable to open", path);
-    if (st.st_size > FILE_MAX)
-        die("file too large");
-    p = malloc((size_t)st.st_size + 1);
-    if (p == NULL)
-        die("out of memory");
-    while (got < (size_t)st.st_size) {
-        r = read(fd, p + got, (size_t)st.st_size - got);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            die_sys("unable to read", path);
-        got += (size_t)r;
-    }
-    close(fd);
-    p[got] = 0;
-    *len = got;
-    return p;
-}
-
-static void
-writefile(const char *path, const char *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-
-    if (f == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0)
-        die_sys("unable to write", path);
-}
-
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int
 txt_cb(void *arg, const char *name, char *out, size_t outlen, size_t *n)
