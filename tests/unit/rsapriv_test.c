@@ -22,7 +22,14 @@
 #include "rsapriv.h"
 #include "tap.h"
 
-#ifdef RSAPRIV_CTGRIND
+/* Without valgrind's header (not installed) the ct build marks nothing,
+ * and tests/sh/0710 skips: valgrind is not there to run it either. */
+#if defined(RSAPRIV_CTGRIND) && defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#define RSAPRIV_CT_MARK 1
+#endif
+#endif
+#ifdef RSAPRIV_CT_MARK
 #include <valgrind/memcheck.h>
 #define SECRET(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
 #define PUBLIC(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
