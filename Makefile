@@ -268,7 +268,7 @@ test-slow: tests
 # a copy of the tree so the normal build stays as it is.
 check-san:
 	rm -rf .san && mkdir .san
-	tar cf - Makefile conf-cc conf-ld cmd lib service tests/unit tests/fuzz \
+	tar cf - Makefile conf-cc conf-ld cmd lib service doc tests/unit tests/fuzz \
 	  tests/helpers tests/sh tests/data tests/run tests/lib.sh | (cd .san && tar xf -)
 	if [ -d .deps ]; then ln -s ../.deps .san/.deps; fi
 	cd .san && \
