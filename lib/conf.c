@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -13,7 +14,11 @@
 const char *
 conf_dir(void)
 {
-    const char *c = getenv("FACTEUR_CONF");
+    /* Run setuid or setgid (queue-inject as qmail-queue is), a program
+     * must not let its caller choose the configuration, and so the
+     * queue it writes as the queue's owner: the environment is not
+     * read then (AT_SECURE, what secure_getenv looks at). */
+    const char *c = getauxval(AT_SECURE) ? NULL : getenv("FACTEUR_CONF");
 
     return c != NULL && c[0] != 0 ? c : CONF_DEFAULT;
 }

@@ -12,7 +12,8 @@
 
 #define CONF_DEFAULT "/etc/facteur"
 
-/** conf_dir - $FACTEUR_CONF, or CONF_DEFAULT when unset or empty. */
+/** conf_dir - $FACTEUR_CONF, or CONF_DEFAULT when unset or empty, or
+ * when the program runs setuid or setgid (the caller does not choose). */
 const char *conf_dir(void);
 
 /**

@@ -176,4 +176,30 @@ done
 wait
 check "50 concurrent injections: 50 messages, 50 envelopes" \
     test "$(count mess):$(count todo):$(count tmp)" = "50:50:0"
+
+# Setuid to the queue's owner (qmail-queue's model), queue-inject must
+# not take its configuration from its caller: a user pointing
+# FACTEUR_CONF at a queue of their choosing would write there as the
+# queue's owner.  Not on a /tmp mounted nosuid, and only as root.
+if is_root && command -v setpriv >/dev/null 2>&1 &&
+    ! findmnt -no OPTIONS -T "$T" | grep -qw nosuid && [ ! -e /etc/facteur ]; then
+    cp "$QI" "$T/qi-suid"
+    chown 64014:64014 "$T/qi-suid" "$Q" "$Q/tmp" "$Q/mess" "$Q/todo"
+    chmod 4755 "$T/qi-suid"
+    chmod 755 "$T"
+    before=$(count mess)
+    echo x | setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env FACTEUR_CONF="$CONF" "$T/qi-suid" u@example.org >"$T/o" 2>"$T/e"
+    rc=$?
+    check "setuid: \$FACTEUR_CONF from the caller ignored (no /etc/facteur here: 111, nothing queued)" \
+        sh -c "[ $rc -eq 111 ] && [ $(count mess) -eq $before ] && grep -q 'no queue configured' '$T/e'"
+    echo x | setpriv --reuid=64014 --regid=64014 --clear-groups \
+        env FACTEUR_CONF="$CONF" "$T/qi-suid" -f o@example.org u@example.org \
+        >"$T/o" 2>"$T/e"
+    rc=$?
+    check "... run by the queue's owner itself (not setuid then): it is read, queued" \
+        sh -c "[ $rc -eq 0 ] && [ $(count mess) -eq $((before + 1)) ]"
+else
+    skip "setuid test: needs root, setpriv, a suid-capable $T and no /etc/facteur"
+fi
 finish
