@@ -663,6 +663,17 @@ struct keycheck {
     struct bn a, m, x, q, t;
 };
 
+/* x * t = 1 (mod m)?  (x t - 1 divisible by m; a, q and t used up.) */
+static int
+inverse_mod(struct keycheck *c)
+{
+    bn_mul(&c->a, &c->x, &c->t);
+    if (c->a.n == 0)
+        return 0;
+    bn_dec(&c->a);
+    return bn_divides(&c->m, &c->a, &c->q, &c->t);
+}
+
 /* Is e * d = 1 (mod pr - 1)?  pr odd and > 1, d > 0, as a CRT
  * exponent d of the prime pr and the public exponent e are. */
 static int
@@ -676,11 +687,7 @@ crt_exponent_fits(struct keycheck *c, const unsigned char *d, size_t dlen,
     bn_trim(&c->m);
     c->t.v[0] = e;
     c->t.n = e != 0;
-    bn_mul(&c->a, &c->x, &c->t);
-    if (c->a.n == 0)
-        return 0;
-    bn_dec(&c->a);
-    return bn_divides(&c->m, &c->a, &c->q, &c->t);
+    return inverse_mod(c);
 }
 
 /* Is e the public exponent of k?  e * dp = 1 (mod p - 1) and e * dq = 1
@@ -700,11 +707,7 @@ crt_coefficient_fits(struct keycheck *c, const br_rsa_private_key *sk)
         || bn_decode(&c->t, sk->iq, sk->iqlen) == -1
         || bn_decode(&c->m, sk->p, sk->plen) == -1 || c->m.n == 0)
         return 0;
-    bn_mul(&c->a, &c->x, &c->t);
-    if (c->a.n == 0)
-        return 0;
-    bn_dec(&c->a);
-    return bn_divides(&c->m, &c->a, &c->q, &c->t);
+    return inverse_mod(c);
 }
 
 /* The modulus p * q into k->n; its length, or 0 when it is not
