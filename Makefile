@@ -290,11 +290,16 @@ fuzz:
 #
 # Modes, all in one place: programs 0755, man pages and templates 0644,
 # run scripts 0755, directories 0755, owner the installing user (root).
-# Nothing is setuid or setgid: the services start as root under their
-# supervisor and drop to their own users (facteur init makes them);
-# queue-inject and sendmail run as their caller, who must be in the
-# queue's group (facteur-queue).  Install runs no shell on data and
-# overwrites what it installed before (running it twice is the same).
+# One exception: queue-inject is setuid to the queue's owner, 04711
+# facteur-queue:facteur-queue (as qmail-queue is), since smtpd,
+# submissiond, local-deliver's forwards and sendmail's callers all
+# write the queue through it.  facteur init makes the user and sets
+# the bit; install sets it again (install replaces the file, which
+# drops it) when installing for real (no DESTDIR) as root and the user
+# exists.  Nothing else is setuid or setgid: the services start as root
+# under their supervisor and drop to their own users.  Install runs no
+# shell on data and overwrites what it installed before (running it
+# twice is the same).
 PREFIX = /usr/local
 DESTDIR =
 BINDIR = $(PREFIX)/bin
@@ -319,6 +324,11 @@ install: all
 	  chmod 0755 $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run && \
 	  mv $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}run || exit 1; \
 	done
+	if [ -z "$(DESTDIR)" ] && [ "`id -u`" = 0 ] && \
+	    id -u facteur-queue >/dev/null 2>&1; then \
+	  chown facteur-queue:facteur-queue $(BINDIR)/queue-inject && \
+	  chmod 04711 $(BINDIR)/queue-inject; \
+	fi
 
 clean:
 	rm -rf bin tests/bin .san .fuzz compile load lib/*.o lib/*.a \

@@ -14,7 +14,6 @@
 #include "log.h"
 #include "loop.h"
 
-#define STATEDIR_DEFAULT "/var/lib/facteur"
 #define FAIL_MAX_DEFAULT 10
 #define FAIL_WINDOW_DEFAULT 900
 #define FAIL_DELAY_DEFAULT 2000
@@ -31,8 +30,7 @@ authmon_init(struct authmon *am, const char *cp, const char *ip)
     am->window = conf_env_num("AUTH_FAIL_WINDOW", FAIL_WINDOW_DEFAULT, 1,
         86400 * 30);
     am->delay = conf_env_num("AUTH_FAIL_DELAY", FAIL_DELAY_DEFAULT, 0, 60000);
-    if (conf_line("statedir", statedir, sizeof statedir) != 1)
-        snprintf(statedir, sizeof statedir, "%s", STATEDIR_DEFAULT);
+    conf_statedir(statedir, sizeof statedir);
     snprintf(am->dir, sizeof am->dir, "%s/authfail", statedir);
     am->in_fd = am->out_fd = -1;
 }

@@ -54,6 +54,13 @@ conf_line(const char *name, char *out, size_t len)
     return 1;
 }
 
+void
+conf_statedir(char *out, size_t len)
+{
+    if (conf_line("statedir", out, len) != 1)
+        snprintf(out, len, "%s", CONF_STATEDIR_DEFAULT);
+}
+
 int
 conf_hostname(char *out, size_t len)
 {

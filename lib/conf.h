@@ -37,6 +37,16 @@ int conf_hostname(char *out, size_t len);
  */
 long conf_env_num(const char *name, long def, long min, long max);
 
+/* Where the services keep state between connections: authfail/ (the
+ * submissiond and imapd monitors), mta-sts/ (remote-send's cache). */
+#define CONF_STATEDIR_DEFAULT "/var/lib/facteur"
+
+/**
+ * conf_statedir - the file statedir, or CONF_STATEDIR_DEFAULT when it is
+ * absent, empty, unreadable or longer than len - 1 bytes.
+ */
+void conf_statedir(char *out, size_t len);
+
 /* The message size limit when the file sizelimit does not say. */
 #define CONF_SIZELIMIT_DEFAULT 52428800ULL
 

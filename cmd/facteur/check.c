@@ -21,6 +21,10 @@
  *     certificate (lib/tlscert.h, as tlswrap loads them); a certificate
  *     that expired or expires within CERT_DAYS_MIN days;
  *   - DKIM: each local domain has an active key that loads;
+ *   - directories: the queue, the mail root and the state directory
+ *     (authfail/, mta-sts/) exist; the queue can be written by the
+ *     services: queue-inject is setuid to the queue's owner, or the
+ *     queue is the caller's own (a setup without system users, a note);
  *   - listeners: something listening on 143 or 110 (IMAP, POP3 without
  *     TLS: facteur offers neither) is a problem, on 587 a note;
  *   - the DNS of each local domain, unless --no-dns (through the
@@ -44,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +63,7 @@
 #include "exitcode.h"
 #include "limits.h"
 #include "pwhash.h"
+#include "sibling.h"
 #include "table.h"
 #include "tlscert.h"
 
@@ -284,6 +290,94 @@ listening(unsigned port)
         fclose(f);
     }
     return found;
+}
+
+/* A directory of the configuration: recorded (file name, else def) and
+ * there.  Its path in out, or a problem and -1. */
+static int
+recorded_dir(const char *name, const char *def, char *out, size_t len,
+    struct stat *st)
+{
+    char what[PATH_LEN + 100];
+
+    if (conf_line(name, out, len) != 1) {
+        if (def == NULL) {
+            snprintf(what, sizeof what, "%s/%s is missing or unreadable",
+                conf, name);
+            problem(what, "facteur init records it");
+            return -1;
+        }
+        snprintf(out, len, "%s", def);
+    }
+    if (stat(out, st) == -1 || !S_ISDIR(st->st_mode)) {
+        snprintf(what, sizeof what, "%s (%s) is missing or not a directory",
+            out, name);
+        problem(what, "facteur init makes what is missing");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+check_dirs(void)
+{
+    char q[PATH_LEN], m[PATH_LEN], sd[PATH_LEN], p[PATH_LEN + 16];
+    char qi[PATH_LEN], what[3 * PATH_LEN], owner[64];
+    const char *const sub[] = { "authfail", "mta-sts" };
+    const struct passwd *pw;
+    struct stat qs, st;
+    size_t i;
+    int bad = 0;
+
+    if (recorded_dir("queuedir", NULL, q, sizeof q, &qs) == 0) {
+        pw = getpwuid(qs.st_uid);
+        snprintf(owner, sizeof owner, "%s", pw != NULL ? pw->pw_name : "");
+        if (owner[0] == 0)
+            snprintf(owner, sizeof owner, "uid %lu",
+                (unsigned long)qs.st_uid);
+        if (sibling_path(NULL, "queue-inject", qi, sizeof qi) == -1
+            || stat(qi, &st) == -1) {
+            snprintf(what, sizeof what, "no queue-inject beside facteur (%s)",
+                strerror(errno));
+            problem(what, "make install");
+        } else if ((st.st_mode & S_ISUID) && st.st_uid == qs.st_uid) {
+            ok("queue-inject is setuid to the queue's owner (%s)", owner,
+                NULL);
+        } else if (qs.st_uid == geteuid()) {
+            snprintf(what, sizeof what, "queue-inject is not setuid and the "
+                "queue %s is yours (%s): only you and root can queue mail",
+                q, owner);
+            note(what);
+        } else {
+            snprintf(what, sizeof what, "the queue %s belongs to %s but %s "
+                "is not setuid to it: smtpd, submissiond, alias forwards "
+                "and sendmail cannot queue mail", q, owner, qi);
+            problem(what, "facteur init (as root) makes it setuid; make "
+                "install keeps it so");
+        }
+    } else {
+        bad = 1;
+    }
+    if (recorded_dir("mailroot", NULL, m, sizeof m, &st) == -1)
+        bad = 1;
+    if (recorded_dir("statedir", CONF_STATEDIR_DEFAULT, sd, sizeof sd, &st)
+        == 0) {
+        for (i = 0; i < sizeof sub / sizeof sub[0]; i++) {
+            snprintf(p, sizeof p, "%s/%s", sd, sub[i]);
+            if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
+                snprintf(what, sizeof what, "%s is missing: %s", p,
+                    sub[i][0] == 'a' ? "submission and IMAP logins are "
+                    "refused (try later)" : "MTA-STS policies are not cached");
+                problem(what, "facteur init makes it");
+                bad = 1;
+            }
+        }
+    } else {
+        bad = 1;
+    }
+    if (!bad)
+        ok("the queue, the mail root and the state directory %s exist", sd,
+            NULL);
 }
 
 static void
@@ -566,6 +660,7 @@ cmd_check(int argc, char **argv)
         domains.n = sizeof keys / sizeof keys[0];
     }
     check_dkim(&domains, keys);
+    check_dirs();
     check_listeners();
     if (usedns && domains.n > 0 && host[0]) {
         if (dns_init(&dns) == -1) {

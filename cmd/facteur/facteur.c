@@ -3,7 +3,7 @@
  *
  * Usage:
  *   facteur init [--hostname H] [--queue DIR] [--mailroot DIR]
- *                [--no-system-users]                        (init.c)
+ *                [--statedir DIR] [--no-system-users]                        (init.c)
  *   facteur route add DOMAIN HOST[:PORT] [--tls POLICY] [--auth USER]
  *               | del DOMAIN | list                          (route.c)
  *       (add --auth reads the password, one line, on stdin)
@@ -64,7 +64,8 @@ _Noreturn void
 usage(void)
 {
     fputs("usage: facteur init [--hostname H] [--queue DIR] [--mailroot DIR] "
-          "[--no-system-users]\n"
+          "[--statedir DIR]\n"
+          "                    [--no-system-users]\n"
           "       facteur domain add D | del D | list\n"
           "       facteur route add DOMAIN HOST[:PORT] "
           "[--tls none|may|encrypt|verify] [--auth USER]\n"

@@ -1,7 +1,7 @@
 /* init.c - facteur init: create what is missing, record the paths.
  *
  * Usage: facteur init [--hostname H] [--queue DIR] [--mailroot DIR]
- *                     [--no-system-users]
+ *                     [--statedir DIR] [--no-system-users]
  *
  * Creates, each only when missing, and prints one line for each:
  *   $FACTEUR_CONF (0755) and empty/ (0555, root's: tlswrap's chroot jail);
@@ -9,11 +9,18 @@
  *   table.h for their modes);
  *   the one-line files hostname (--hostname, else the system's fully
  *   qualified name), queuedir (--queue, default QUEUE_DEFAULT) and
- *   mailroot (--mailroot, default MAILROOT_DEFAULT), 0644;
- *   the queue with tmp/ mess/ todo/ info/ and the mail root, 0750;
+ *   mailroot (--mailroot, default MAILROOT_DEFAULT) and statedir
+ *   (--statedir, default CONF_STATEDIR_DEFAULT), 0644;
+ *   the queue with tmp/ mess/ todo/ info/ and the mail root, 0750; the
+ *   state directory (0755) with authfail/ and mta-sts/ (0700);
  *   as root and without --no-system-users, the system users of sysusers[]
  *   (useradd --system, run directly with execve), then the queue owned by
- *   facteur-queue and the mail root by facteur-mail;
+ *   facteur-queue, the mail root by facteur-mail, mta-sts/ by remote-send's
+ *   user (remoteuser, default facteur-smtpd; authfail/ stays root's, the
+ *   monitors run as root), and the queue-inject beside this program made
+ *   setuid facteur-queue (04711), the one way the services, the alias
+ *   forwards and sendmail's callers can write the queue (DESIGN.md; a
+ *   setuid queue-inject reads only /etc/facteur, lib/conf.c);
  *   tls/ and tls/default/ (0755) with an ECDSA P-256 key (privkey.pem,
  *   0600) and a self-signed certificate for the host name (fullchain.pem,
  *   0644), made by lib/x509gen.c and loaded back with lib/tlscert.c before
@@ -52,6 +59,8 @@
 #include "dnsname.h"
 #include "exitcode.h"
 #include "limits.h"
+#include "priv.h"
+#include "sibling.h"
 #include "tlscert.h"
 #include "x509gen.h"
 
@@ -78,6 +87,10 @@ static const char *const sysusers[] = {
 #define QUEUE_USER 0
 #define MAIL_USER 1
 
+/* The state directory's: lib/authmon.c's, and remote-send's cache. */
+#define STATE_AUTHFAIL "authfail"
+#define STATE_MTASTS "mta-sts"
+
 /* The queue's directories: lib/queue.h's, and queue-run's info/. */
 static const char *const queue_dirs[] = { "tmp", "mess", "todo", "info" };
 
@@ -88,7 +101,8 @@ struct init {
     char host[DNSNAME_MAX + 1];
     char queue[INIT_PATH_MAX + 1];
     char mailroot[INIT_PATH_MAX + 1];
-    int record_host, record_queue, record_mailroot; /* files to write */
+    char statedir[INIT_PATH_MAX + 1];
+    int record_host, record_queue, record_mailroot, record_statedir;
     int make_cert;
     int users;   /* make system users and give them the directories */
     int changes; /* lines printed */
@@ -403,6 +417,37 @@ give(struct init *in, const char *path, const char *user, uid_t uid,
     note(in, "gave %s to %s", path, user);
 }
 
+/*
+ * The queue-inject beside this program, setuid to the queue's owner: the
+ * services (smtpd, submissiond as facteur-smtpd), local-deliver's forwards
+ * (facteur-mail) and sendmail's callers all write the queue through it.
+ * Only a regular file of root's or already the queue owner's is changed:
+ * anything else is not what make install put there.  chown clears the
+ * set-user-ID bit, so the mode comes after it.
+ */
+static void
+setuid_inject(struct init *in, uid_t uid, gid_t gid)
+{
+    char path[INIT_PATH_MAX + 32];
+    struct stat st;
+
+    if (sibling_path(NULL, "queue-inject", path, sizeof path) == -1)
+        die(EXIT_TEMP, "cannot find queue-inject: %s", strerror(errno), NULL);
+    if (lstat(path, &st) == -1)
+        die(EXIT_PROBLEM, "cannot find %s: %s (install it beside facteur)",
+            path, strerror(errno));
+    if (st.st_uid == uid && st.st_gid == gid
+        && (st.st_mode & 07777) == (S_ISUID | 0711))
+        return;
+    if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != uid))
+        die(EXIT_PROBLEM, "%s is not a file of root's: not made setuid "
+            "(reinstall it)", path, NULL);
+    if (chown(path, uid, gid) == -1 || chmod(path, S_ISUID | 0711) == -1)
+        die(EXIT_TEMP, "cannot make %s setuid: %s", path, strerror(errno));
+    note(in, "made %s setuid %s (04711): the services write the queue "
+        "through it", path, sysusers[QUEUE_USER]);
+}
+
 static void
 make_users(struct init *in)
 {
@@ -426,6 +471,12 @@ make_users(struct init *in)
     }
     give(in, in->mailroot, sysusers[MAIL_USER], uid[MAIL_USER],
         gid[MAIL_USER]);
+    snprintf(p, sizeof p, "%s/%s", in->statedir, STATE_MTASTS);
+    if (priv_resolve("remoteuser", sysusers[2], &u, &g) != 1)
+        die(EXIT_PROBLEM, "remote-send's user (the file remoteuser, else %s) "
+            "does not exist", sysusers[2], NULL);
+    give(in, p, "remote-send's user", u, g);
+    setuid_inject(in, uid[QUEUE_USER], gid[QUEUE_USER]);
 }
 
 /* Does path exist?  (Any other error than ENOENT is temporary.) */
@@ -484,10 +535,10 @@ make_cert(struct init *in)
 
 static void
 parse(struct init *in, int argc, char **argv, const char **host,
-    const char **queue, const char **mailroot)
+    const char **queue, const char **mailroot, const char **statedir)
 {
     static char hbuf[DNSNAME_MAX + 1], qbuf[INIT_PATH_MAX + 1];
-    static char mbuf[INIT_PATH_MAX + 1];
+    static char mbuf[INIT_PATH_MAX + 1], sbuf[INIT_PATH_MAX + 1];
     int i;
 
     for (i = 0; i < argc; i++) {
@@ -512,6 +563,11 @@ parse(struct init *in, int argc, char **argv, const char **host,
                 die(EXIT_PERM, "--mailroot needs a plain absolute path: %s",
                     v, NULL);
             *mailroot = mbuf;
+        } else if (strcmp(argv[i], "--statedir") == 0) {
+            if (plain_path(v, sbuf, sizeof sbuf) == -1)
+                die(EXIT_PERM, "--statedir needs a plain absolute path: %s",
+                    v, NULL);
+            *statedir = sbuf;
         } else {
             usage();
         }
@@ -524,13 +580,14 @@ cmd_init(int argc, char **argv)
 {
     static struct init in;
     const char *host = NULL, *queue = NULL, *mailroot = NULL;
+    const char *statedir = NULL;
     char path[4096], key[4200], chain[4200], found[HOSTNAME_MAX + 1];
     char err[600];
     size_t i;
     int r;
 
     in.users = 1;
-    parse(&in, argc, argv, &host, &queue, &mailroot);
+    parse(&in, argc, argv, &host, &queue, &mailroot, &statedir);
     if (geteuid() != 0)
         in.users = 0;
 
@@ -541,9 +598,18 @@ cmd_init(int argc, char **argv)
         &in.record_queue);
     settle("mailroot", mailroot, MAILROOT_DEFAULT, 1, in.mailroot,
         sizeof in.mailroot, &in.record_mailroot);
-    if (inside(in.queue, in.mailroot) || inside(in.mailroot, in.queue))
-        die(EXIT_PERM, "the queue and the mail root must not contain each "
-            "other: %s, %s", in.queue, in.mailroot);
+    settle("statedir", statedir, CONF_STATEDIR_DEFAULT, 1, in.statedir,
+        sizeof in.statedir, &in.record_statedir);
+    if (inside(in.queue, in.mailroot) || inside(in.mailroot, in.queue)
+        || inside(in.statedir, in.queue) || inside(in.queue, in.statedir)
+        || inside(in.statedir, in.mailroot)
+        || inside(in.mailroot, in.statedir))
+    {
+        fprintf(stderr, "facteur: the queue, the mail root and the state "
+            "directory must not contain each other: %s, %s, %s\n", in.queue,
+            in.mailroot, in.statedir);
+        exit(EXIT_PERM);
+    }
     if (in.host[0] == 0) {
         if (system_host(in.host, sizeof in.host, found, sizeof found) == -1)
             die(EXIT_PROBLEM, "the system's host name (%s) is not a fully "
@@ -582,6 +648,8 @@ cmd_init(int argc, char **argv)
         record(&in, "queuedir", in.queue);
     if (in.record_mailroot)
         record(&in, "mailroot", in.mailroot);
+    if (in.record_statedir)
+        record(&in, "statedir", in.statedir);
 
     mkdirs(&in, in.queue, 0750);
     for (i = 0; i < sizeof queue_dirs / sizeof queue_dirs[0]; i++) {
@@ -589,6 +657,11 @@ cmd_init(int argc, char **argv)
         mkdirs(&in, path, 0750);
     }
     mkdirs(&in, in.mailroot, 0750);
+    mkdirs(&in, in.statedir, 0755);
+    snprintf(path, sizeof path, "%s/%s", in.statedir, STATE_AUTHFAIL);
+    mkdirs(&in, path, 0700);
+    snprintf(path, sizeof path, "%s/%s", in.statedir, STATE_MTASTS);
+    mkdirs(&in, path, 0700);
     if (in.users)
         make_users(&in);
     if (in.make_cert)

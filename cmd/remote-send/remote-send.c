@@ -1253,8 +1253,7 @@ main(int argc, char **argv)
         char sd[4096], dir[4200];
         uid_t u;
         gid_t g;
-        if (conf_line("statedir", sd, sizeof sd) != 1)
-            snprintf(sd, sizeof sd, "/var/lib/facteur");
+        conf_statedir(sd, sizeof sd);
         snprintf(dir, sizeof dir, "%s/mta-sts", sd);
         if (mkdir(dir, 0700) == 0 && priv_resolve("remoteuser",
                 "facteur-smtpd", &u, &g) == 1 && chown(dir, u, g) == -1)

@@ -1,7 +1,10 @@
 # 0340-facteur-init.sh - facteur init: what it creates and the modes, the
 # BearSSL-made certificate as openssl and tlswrap see it, a second run
-# that changes nothing, refusals, and the system users (in a private mount
-# namespace over a copy of /etc, so the real system is never touched).
+# that changes nothing, refusals, and, as root, a real system: make
+# install and facteur init with their defaults, in a private mount
+# namespace over copies of /etc, /var and /usr/local (tests/helpers/nshost),
+# so the real system is never touched: the system users, the owners, the
+# setuid queue-inject and the services' users writing the queue with it.
 . "$(dirname "$0")/../lib.sh"
 F=$BIN/facteur
 C=$T/conf
@@ -9,11 +12,12 @@ export FACTEUR_CONF=$C
 H=mail.example.test
 Q=$T/spool/queue
 M=$T/mail
+S=$T/state
 modes() { for f in "$@"; do stat -c %a "$f"; done | tr '\n' ' '; }
-listing() { find "$C" "$Q" "$M" -printf '%p %m %s %T@\n' | sort; }
+listing() { find "$C" "$Q" "$M" "$S" -printf '%p %m %s %T@\n' | sort; }
 
-"$F" init --hostname "$H" --queue "$Q" --mailroot "$M" --no-system-users \
-    >"$T/out1" 2>"$T/err1"
+"$F" init --hostname "$H" --queue "$Q" --mailroot "$M" --statedir "$S" \
+    --no-system-users >"$T/out1" 2>"$T/err1"
 check "init: exit 0, nothing on stderr" \
     sh -c "[ $? -eq 0 ] && [ ! -s '$T/err1' ]"
 check "configuration directory 0755, empty/ 0555" \
@@ -24,17 +28,19 @@ check "users and routes 0600, their cdbs 0640" \
     test "$(modes "$C/users" "$C/users.cdb" "$C/routes" "$C/routes.cdb")" = "600 640 600 640 "
 check "tables empty, cdbs valid" \
     sh -c "[ ! -s '$C/routes' ] && [ \$(cdb -l -m '$C/routes.cdb' | wc -l) -eq 0 ]"
-check "hostname, queuedir, mailroot recorded (0644)" \
-    test "$(cat "$C/hostname")|$(cat "$C/queuedir")|$(cat "$C/mailroot")|$(modes "$C/hostname")" = "$H|$Q|$M|644 "
+check "hostname, queuedir, mailroot, statedir recorded (0644)" \
+    test "$(cat "$C/hostname")|$(cat "$C/queuedir")|$(cat "$C/mailroot")|$(cat "$C/statedir")|$(modes "$C/hostname")" = "$H|$Q|$M|$S|644 "
 check "queue and its tmp mess todo info, 0750" \
     test "$(modes "$Q" "$Q/tmp" "$Q/mess" "$Q/todo" "$Q/info")" = "750 750 750 750 750 "
 check "mail root 0750" test "$(modes "$M")" = "750 "
+check "state directory 0755, its authfail/ and mta-sts/ 0700" \
+    test "$(modes "$S" "$S/authfail" "$S/mta-sts")" = "755 700 700 "
 check "tls/ and tls/default/ 0755, privkey.pem 0600, fullchain.pem 0644" \
     test "$(modes "$C/tls" "$C/tls/default" "$C/tls/default/privkey.pem" "$C/tls/default/fullchain.pem")" = "755 755 600 644 "
 check "no temporary file left" \
     test "$(find "$C" -name '.*tmp*' | wc -l)" -eq 0
-check "one line for each thing created (20)" \
-    test "$(grep -c '^created ' "$T/out1")" -eq 20
+check "one line for each thing created (24)" \
+    test "$(grep -c '^created ' "$T/out1")" -eq 24
 check "output: the certificate" \
     contains "$T/out1" "created $C/tls/default/fullchain.pem (self-signed for $H"
 check "output: the directories stay the caller's (no system users)" \
@@ -80,8 +86,8 @@ check "the key's public half is the certificate's" \
 # A second run changes nothing, with or without the options.
 listing >"$T/l1"
 sleep 1 # so a rewritten file would show a new mtime
-"$F" init --hostname "$H" --queue "$Q" --mailroot "$M" --no-system-users \
-    >"$T/out2" 2>&1
+"$F" init --hostname "$H" --queue "$Q" --mailroot "$M" --statedir "$S" \
+    --no-system-users >"$T/out2" 2>&1
 check "second init: exit 0" test $? -eq 0
 check "second init: says nothing changed" contains "$T/out2" "nothing changed"
 check "second init: no 'created' line" sh -c "! grep -q '^created' '$T/out2'"
@@ -101,6 +107,8 @@ check "--hostname differing from the recorded one: 1" \
     test "$(code "$F" init --hostname other.example.test --no-system-users)" = 1
 check "--mailroot differing: 1" \
     test "$(code "$F" init --mailroot "$T/m2" --no-system-users)" = 1
+check "--statedir differing: 1" \
+    test "$(code "$F" init --statedir "$T/s2" --no-system-users)" = 1
 check "a relative --queue: 100" test "$(code "$F" init --queue spool)" = 100
 check "a --queue with '..': 100" \
     test "$(code "$F" init --queue "$T/a/../b")" = 100
@@ -120,6 +128,8 @@ check "a key without its certificate: 1, and nothing created" \
         && [ ! -e '$T/q2' ] && [ ! -e '$C2/hostname' ]"
 check "the queue inside the mail root: 100" \
     test "$(code env FACTEUR_CONF="$T/conf3" "$F" init --hostname "$H" --queue "$T/m3/q" --mailroot "$T/m3")" = 100
+check "the state directory inside the queue: 100" \
+    test "$(code env FACTEUR_CONF="$T/conf3" "$F" init --hostname "$H" --queue "$T/q3" --mailroot "$T/m3" --statedir "$T/q3/state")" = 100
 sys=$(hostname)
 case $sys in
 *.*) skip "the system's host name has a dot; the no-FQDN refusal is not testable here" ;;
@@ -148,7 +158,8 @@ printf 'QUIT\r\n' | sclient "$PORT" -verify_return_error -CAfile "$P" \
 check "control: another host name does not verify" \
     sh -c "! grep -q '221 bye' '$T/out'"
 
-# System users, in a private mount namespace over a copy of /etc.
+# A real system, as root: make install and facteur init with their
+# defaults, on copies of /etc, /var and /usr/local (nshost).
 if ! is_root; then
     skip "system users: facteur init makes them only as root"
 elif ! unshare -m true 2>/dev/null; then
@@ -156,39 +167,72 @@ elif ! unshare -m true 2>/dev/null; then
 elif getent passwd facteur-queue >/dev/null; then
     skip "system users: facteur-queue exists on this machine already"
 else
-    cp -a /etc "$T/etc"
-    C5=$T/conf5
-    Q5=$T/q5
-    M5=$T/m5
-    cat >"$T/ns.sh" <<EOF
-mount --bind "$T/etc" /etc || exit 1
-export FACTEUR_CONF="$C5"
-"$F" init --hostname $H --queue "$Q5" --mailroot "$M5" >"$T/u1" 2>&1
-echo \$? >"$T/u1.rc"
-cp /etc/passwd "$T/passwd1"
-"$F" init >"$T/u2" 2>&1
-echo \$? >"$T/u2.rc"
-for u in facteur-queue facteur-mail facteur-smtpd facteur-auth facteur-tls facteur-tlskey; do
-    getent passwd \$u
-    getent group \$u | cut -d: -f1
-done >"$T/pw"
-stat -c '%n %U:%G %a' "$Q5" "$Q5/tmp" "$Q5/mess" "$Q5/todo" "$Q5/info" "$M5" >"$T/own"
-EOF
-    unshare -m sh "$T/ns.sh"
-    check "init as root: exit 0" test "$(cat "$T/u1.rc" 2>/dev/null)" = 0
+    X=$T/host
+    host() { env -u FACTEUR_CONF "$TOP/tests/helpers/nshost" "$X" - "$@"; }
+    host sh -c "make -s -C '$TOP' install >'$T/inst1' 2>&1" 
+    check "make install (PREFIX /usr/local) before init: nothing setuid yet" \
+        sh -c "[ -x '$X/usr-local/bin/facteur' ] && [ -z \"\$(find '$X/usr-local' -perm /6000)\" ]"
+    host /usr/local/bin/facteur init --hostname $H >"$T/u1" 2>&1
+    check "init as root: exit 0" test $? -eq 0
+    host sh -c 'cp /etc/passwd /etc/group "$0"' "$T" 2>/dev/null
+    cp "$X/etc/passwd" "$T/passwd1"
+    host /usr/local/bin/facteur init >"$T/u2" 2>&1
+    check "second run as root: exit 0, nothing changed" \
+        sh -c "[ $? = 0 ] && grep -q 'nothing changed' '$T/u2'"
+    check "second run: existing users left alone" cmp -s "$T/passwd1" "$X/etc/passwd"
+    host sh -c 'for u in facteur-queue facteur-mail facteur-smtpd facteur-auth facteur-tls facteur-tlskey; do
+        getent passwd $u; getent group $u | cut -d: -f1; done' >"$T/pw"
     check "six system users, each with its own group" \
         test "$(grep -c '^facteur-' "$T/pw")" -eq 12
     check "system users: no home, no shell, system uids" \
         test "$(awk -F: 'NF == 7 && $6 == "/nonexistent" && $7 == "/usr/sbin/nologin" && $3 < 1000' "$T/pw" | wc -l)" -eq 6
     check "output names each user created" \
         test "$(grep -c '^created system user facteur-' "$T/u1")" -eq 6
+    host sh -c 'q=/var/spool/facteur; cat /etc/facteur/queuedir /etc/facteur/mailroot /etc/facteur/statedir;
+        stat -c "%n %U:%G %a" $q $q/tmp $q/mess $q/todo $q/info /var/mail/facteur \
+        /var/lib/facteur /var/lib/facteur/authfail /var/lib/facteur/mta-sts \
+        /usr/local/bin/queue-inject' >"$T/own"
+    check "the defaults recorded: /var/spool/facteur, /var/mail/facteur, /var/lib/facteur" \
+        test "$(head -n 3 "$T/own" | tr '\n' ' ')" = "/var/spool/facteur /var/mail/facteur /var/lib/facteur "
     check "the queue belongs to facteur-queue (0750)" \
-        test "$(grep -c " facteur-queue:facteur-queue 750\$" "$T/own")" -eq 5
+        test "$(grep -c "^/var/spool/facteur[a-z/]* facteur-queue:facteur-queue 750\$" "$T/own")" -eq 5
     check "the mail root belongs to facteur-mail (0750)" \
-        grep -q "^$M5 facteur-mail:facteur-mail 750\$" "$T/own"
-    check "second run as root: exit 0, nothing changed" \
-        sh -c "[ \"\$(cat '$T/u2.rc')\" = 0 ] && grep -q 'nothing changed' '$T/u2'"
-    check "second run: existing users left alone" cmp -s "$T/passwd1" "$T/etc/passwd"
+        grep -q "^/var/mail/facteur facteur-mail:facteur-mail 750\$" "$T/own"
+    check "the state directory root's (0755), authfail/ root's, mta-sts/ remote-send's user's (0700)" \
+        sh -c "grep -q '^/var/lib/facteur root:root 755\$' '$T/own' &&
+            grep -q '^/var/lib/facteur/authfail root:root 700\$' '$T/own' &&
+            grep -q '^/var/lib/facteur/mta-sts facteur-smtpd:facteur-smtpd 700\$' '$T/own'"
+    check "queue-inject setuid facteur-queue, 04711 (said in the output)" \
+        sh -c "grep -q '^/usr/local/bin/queue-inject facteur-queue:facteur-queue 4711\$' '$T/own' &&
+            grep -q '^made /usr/local/bin/queue-inject setuid facteur-queue' '$T/u1'"
+    check "nothing else installed is setuid or setgid" \
+        test "$(find "$X/usr-local" -perm /6000 | wc -l)" -eq 1
+    # The users the services run as queue mail through it; a caller's
+    # FACTEUR_CONF does not choose the queue it writes.
+    for u in facteur-smtpd facteur-mail; do
+        printf 'Subject: from %s\n\nhello\n' $u | host env FACTEUR_CONF="$T/conf" \
+            setpriv --reuid=$u --regid=$u --clear-groups \
+            /usr/local/bin/queue-inject -f sender@example.test rcpt@example.net
+        echo $? >>"$T/qi.rc"
+    done
+    check "queue-inject as facteur-smtpd and facteur-mail: exit 0 twice" \
+        test "$(cat "$T/qi.rc" | tr '\n' ' ')" = "0 0 "
+    host /usr/local/bin/facteur queue >"$T/queue"
+    check "both messages in the system's queue" \
+        test "$(grep -c 'from=<sender@example.test> to=rcpt@example.net' "$T/queue")" -eq 2
+    check "... not in the queue FACTEUR_CONF named" \
+        test -z "$(ls "$Q/todo")"
+    printf 'x\n' | host setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        sh -c 'echo x >/var/spool/facteur/tmp/x' 2>/dev/null
+    check "control: without queue-inject, the services' users cannot write the queue" \
+        test ! -e "$X/var/spool/facteur/tmp/x"
+    host /usr/local/bin/facteur check --no-dns >"$T/check"
+    check "facteur check: queue-inject setuid to the queue's owner, the directories there" \
+        sh -c "grep -q '^ok: queue-inject is setuid to the queue.s owner (facteur-queue)' '$T/check' &&
+            grep -q '^ok: the queue, the mail root and the state directory /var/lib/facteur exist' '$T/check'"
+    host sh -c "make -s -C '$TOP' install >'$T/inst2' 2>&1"
+    check "make install again (an upgrade) keeps queue-inject setuid" \
+        test "$(host stat -c '%U %a' /usr/local/bin/queue-inject)" = "facteur-queue 4711"
     check "the real /etc is untouched" \
         sh -c "! getent passwd facteur-queue >/dev/null"
 fi

@@ -14,7 +14,7 @@ F=$BIN/facteur
 C=$T/conf
 export FACTEUR_CONF=$C
 "$F" init --hostname mx.example.org --queue "$T/q" --mailroot "$T/m" \
-    --no-system-users >/dev/null 2>&1
+    --statedir "$T/state" --no-system-users >/dev/null 2>&1
 "$F" domain add example.org >/dev/null 2>&1
 echo pw | "$F" user add alice@example.org
 export FACTEUR_DNS_TIMEOUT_MS=300
@@ -154,6 +154,20 @@ run --no-dns
 check "a key that is not the certificate's: said" \
     sh -c "[ $rc -eq 1 ] && grep -qi '^problem: .*match' '$T/c'"
 mv "$T/fc" "$C/tls/default/fullchain.pem"
+
+run --no-dns
+check "the queue is the caller's own, queue-inject not setuid: a note" \
+    grep -q "^note: queue-inject is not setuid and the queue $T/q is yours" "$T/c"
+chown 4242 "$T/q"
+rmdir "$T/state/authfail"
+run --no-dns
+check "a queue of another user without a setuid queue-inject: the fix" \
+    sh -c "grep -q '^problem: the queue $T/q belongs to uid 4242 but .*queue-inject is not setuid to it' '$T/c' &&
+        grep -q 'fix: facteur init (as root) makes it setuid' '$T/c' && [ $rc -eq 1 ]"
+check "the state directory without authfail/: logins would be refused" \
+    grep -q "^problem: $T/state/authfail is missing: submission and IMAP logins are refused" "$T/c"
+chown "$(id -u)" "$T/q"
+mkdir -m 700 "$T/state/authfail"
 
 if [ -z "$busy" ]; then
     /usr/bin/python3 -c '
