@@ -288,8 +288,9 @@ fuzz:
 # at $(PREFIX)/bin.  DESTDIR is only where the files are put (packages
 # stage there); the installed files name $(PREFIX), never DESTDIR.
 #
-# Modes, all in one place: programs 0755, man pages and templates 0644,
-# run scripts 0755, directories 0755, owner the installing user (root).
+# Modes, all in one place: programs 0755, man pages and templates
+# 0644 (and s6's "down" files: submission587 is off until started), run
+# scripts 0755, directories 0755, owner the installing user (root).
 # One exception: queue-inject is setuid to the queue's owner, 04711
 # facteur-queue:facteur-queue (as qmail-queue is), since smtpd,
 # submissiond, local-deliver's forwards and sendmail's callers all
@@ -323,6 +324,7 @@ install: all
 	  sed 's|/usr/local/bin|$(BINDIR)|g' $${d}run >$(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run && \
 	  chmod 0755 $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run && \
 	  mv $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}.run $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}run || exit 1; \
+	  if [ -f $${d}down ]; then install -m 0644 $${d}down $(DESTDIR)$(SHAREDIR)/s6/$${d#service/s6/}down || exit 1; fi; \
 	done
 	if [ -z "$(DESTDIR)" ] && [ "`id -u`" = 0 ] && \
 	    id -u facteur-queue >/dev/null 2>&1; then \

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
@@ -52,6 +53,43 @@ conf_line(const char *name, char *out, size_t len)
     }
     out[n] = 0;
     return 1;
+}
+
+int
+conf_list_has(const char *name, const char *item)
+{
+    char path[4096], line[CONF_LIST_LINE_MAX + 2];
+    size_t lines = 0, n, b;
+    int found = 0;
+    FILE *f;
+    int r;
+
+    r = snprintf(path, sizeof path, "%s/%s", conf_dir(), name);
+    if (r < 0 || (size_t)r >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    f = fopen(path, "re");
+    if (f == NULL)
+        return errno == ENOENT ? 0 : -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        n = strlen(line);
+        if ((n == sizeof line - 1 && line[n - 1] != '\n')
+            || ++lines > CONF_LIST_MAX) {
+            fclose(f);
+            errno = EINVAL;
+            return -1;
+        }
+        while (n > 0 && strchr(" \t\r\n", line[n - 1]) != NULL)
+            line[--n] = 0;
+        for (b = 0; line[b] == ' ' || line[b] == '\t'; b++)
+            ;
+        if (line[b] != 0 && line[b] != '#' && strcasecmp(line + b, item) == 0)
+            found = 1; /* read on: a damaged end is still refused */
+    }
+    r = ferror(f) ? -1 : found;
+    fclose(f);
+    return r;
 }
 
 void

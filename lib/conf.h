@@ -47,6 +47,21 @@ long conf_env_num(const char *name, long def, long min, long max);
  */
 void conf_statedir(char *out, size_t len);
 
+/* conf_list_has: the longest line and the most lines of a list file. */
+#define CONF_LIST_LINE_MAX 255
+#define CONF_LIST_MAX 10000
+
+/**
+ * conf_list_has - does the file name of the configuration directory, a
+ * list of one item a line (blank lines and lines starting with '#'
+ * skipped, spaces around an item ignored), hold item (compared without
+ * regard to ASCII case)?  1 yes, 0 no or no such file, -1 with errno
+ * (unreadable; EINVAL: a line longer than CONF_LIST_LINE_MAX bytes or
+ * more than CONF_LIST_MAX lines, so a damaged file is noticed, never
+ * read in part).
+ */
+int conf_list_has(const char *name, const char *item);
+
 /* The message size limit when the file sizelimit does not say. */
 #define CONF_SIZELIMIT_DEFAULT 52428800ULL
 

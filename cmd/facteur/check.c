@@ -13,7 +13,8 @@
  *
  * What it looks at:
  *   - hostname: a fully qualified name;
- *   - the tables: each loads (a malformed line is file:line); users and
+ *   - the tables: each loads (a malformed line is file:line), its cdb is
+ *     not older than the text (a hand edit not compiled yet); users and
  *     routes (hashes, passwords) are not readable by others;
  *   - passwords: users whose hash lib/pwhash.h calls weak (imported
  *     {MD5} and the like);
@@ -127,9 +128,17 @@ check_tables(struct table *users)
     for (i = 0; i < TABLE_COUNT; i++) {
         t.name = table_names[i];
         if (table_load(&t, conf, err, sizeof err) == -1) {
-            problem(err, "mend the line (or the file), then any facteur "
-                         "command that changes the table rewrites its cdb");
+            problem(err, "mend the line (or the file), then run facteur "
+                         "init: it compiles the cdb");
             continue;
+        }
+        if (table_stale(conf, t.name)) {
+            snprintf(what, sizeof what, "%s/%s was changed after its cdb "
+                "was compiled: the services do not see the change yet",
+                conf, t.name);
+            problem(what, "facteur init compiles it (as does any facteur "
+                "command that changes a table)");
+            w++;
         }
         if (strcmp(t.name, "users") == 0)
             *users = t;

@@ -533,6 +533,9 @@ main(int argc, char **argv)
             int r = table_ensure(conf, table_names[i], err, sizeof err);
             if (r < 0)
                 die(r == -1 ? EXIT_PROBLEM : EXIT_TEMP, "%s", err, NULL);
+            if (r == 2)
+                fprintf(stderr, "facteur: compiled %s/%s.cdb from %s, "
+                    "edited by hand\n", conf, table_names[i], table_names[i]);
         }
     }
     if (strcmp(argv[1], "domain") == 0)

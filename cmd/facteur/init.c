@@ -6,7 +6,8 @@
  * Creates, each only when missing, and prints one line for each:
  *   $FACTEUR_CONF (0755) and empty/ (0555, root's: tlswrap's chroot jail);
  *   the tables domains, users, aliases, routes (text + cdb, empty; see
- *   table.h for their modes);
+ *   table.h for their modes), and the cdb of a table whose text was
+ *   edited by hand since it was compiled (table_ensure);
  *   the one-line files hostname (--hostname, else the system's fully
  *   qualified name), queuedir (--queue, default QUEUE_DEFAULT) and
  *   mailroot (--mailroot, default MAILROOT_DEFAULT) and statedir
@@ -21,10 +22,13 @@
  *   setuid facteur-queue (04711), the one way the services, the alias
  *   forwards and sendmail's callers can write the queue (DESIGN.md; a
  *   setuid queue-inject reads only /etc/facteur, lib/conf.c);
- *   tls/ and tls/default/ (0755) with an ECDSA P-256 key (privkey.pem,
- *   0600) and a self-signed certificate for the host name (fullchain.pem,
- *   0644), made by lib/x509gen.c and loaded back with lib/tlscert.c before
- *   they are renamed into place.
+ *   tls/ and tls/default/ (0755) with, when certbot has a certificate for
+ *   the host name (LETSENCRYPT_LIVE/<host>/fullchain.pem and privkey.pem),
+ *   symbolic links to those two files, checked to load as a pair first
+ *   (certbot's renewals then reach tlswrap at the next connection); else
+ *   an ECDSA P-256 key (privkey.pem, 0600) and a self-signed certificate
+ *   for the host name (fullchain.pem, 0644), made by lib/x509gen.c and
+ *   loaded back with lib/tlscert.c before they are renamed into place.
  * Every file is written under a temporary name, fsync'd, renamed, and its
  * directory fsync'd.  Nothing that exists is rewritten, so a second run
  * changes nothing and says so.  A recorded value that differs from an
@@ -35,7 +39,8 @@
  * Exit codes: 0 done (or nothing to do); 1 a problem it reports (an
  * option conflicting with what is recorded, a malformed recorded file, no
  * fully qualified host name found, a path that exists but is not a
- * directory, a key without its certificate); 100 bad usage (a malformed
+ * directory, a key without its certificate, a certbot certificate that
+ * does not load); 100 bad usage (a malformed
  * option); 111 temporary failure (a system call, useradd).
  * Limits: INIT_PATH_MAX bytes a path; the host name DNSNAME_MAX bytes, and
  * X509GEN_CN_MAX when a certificate is made.
@@ -68,6 +73,7 @@
 #define QUEUE_DEFAULT "/var/spool/facteur"
 #define MAILROOT_DEFAULT "/var/mail/facteur"
 #define HOSTNAME_MAX 255 /* gethostname: POSIX lets HOST_NAME_MAX reach 255 */
+#define LETSENCRYPT_LIVE "/etc/letsencrypt/live" /* certbot's layout */
 
 /*
  * The unprivileged users the services run as, created by useradd
@@ -104,6 +110,7 @@ struct init {
     char statedir[INIT_PATH_MAX + 1];
     int record_host, record_queue, record_mailroot, record_statedir;
     int make_cert;
+    char le[INIT_PATH_MAX + 1]; /* certbot's directory for host, or "" */
     int users;   /* make system users and give them the directories */
     int changes; /* lines printed */
 };
@@ -533,6 +540,67 @@ make_cert(struct init *in)
         in->host, X509GEN_DAYS);
 }
 
+/* Put a symbolic link dir/name -> target in place atomically. */
+static void
+link_into(const char *dir, const char *name, const char *target)
+{
+    char tmp[4300], path[4300];
+
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unlink(tmp);
+    if (symlink(target, tmp) == -1 || rename(tmp, path) == -1) {
+        int e = errno;
+        unlink(tmp);
+        die(EXIT_TEMP, "cannot link %s: %s", path, strerror(e));
+    }
+    sync_dir(dir);
+}
+
+/*
+ * certbot's certificate for the host name, when it has one: in->le set
+ * to its directory, once its two files load as tlswrap loads them (a
+ * pair that does not is refused, before init changes anything).
+ */
+static void
+find_letsencrypt(struct init *in)
+{
+    char chain[INIT_PATH_MAX + 64], key[INIT_PATH_MAX + 64], err[1024];
+    static struct tlspair kp;
+
+    snprintf(in->le, sizeof in->le, "%s/%s", LETSENCRYPT_LIVE, in->host);
+    snprintf(chain, sizeof chain, "%s/fullchain.pem", in->le);
+    snprintf(key, sizeof key, "%s/privkey.pem", in->le);
+    if (!exists(chain) || !exists(key)) {
+        in->le[0] = 0;
+        return;
+    }
+    if (tlspair_load_files(&kp, chain, key, NULL, err, sizeof err) == -1)
+        die(EXIT_PROBLEM, "certbot's certificate does not load: %s (mend "
+            "it, or put a certificate in tls/default yourself)", err, NULL);
+    explicit_bzero(kp.skmem, sizeof kp.skmem);
+    sa_free(&kp.chainmem);
+}
+
+/* Link tls/default's two files to certbot's (the key last, as make_cert
+ * writes them). */
+static void
+link_cert(struct init *in)
+{
+    char dir[4096], tls[4096], chain[4200], key[4200];
+
+    snprintf(tls, sizeof tls, "%s/tls", conf);
+    snprintf(dir, sizeof dir, "%s/tls/default", conf);
+    snprintf(chain, sizeof chain, "%s/fullchain.pem", in->le);
+    snprintf(key, sizeof key, "%s/privkey.pem", in->le);
+    mkdirs(in, tls, 0755);
+    mkdirs(in, dir, 0755);
+    link_into(dir, "fullchain.pem", chain);
+    link_into(dir, "privkey.pem", key);
+    note(in, "linked %s/fullchain.pem and privkey.pem to %s/ (certbot's "
+        "renewals are used from the next connection on)", dir, in->le);
+}
+
 static void
 parse(struct init *in, int argc, char **argv, const char **host,
     const char **queue, const char **mailroot, const char **statedir)
@@ -623,7 +691,9 @@ cmd_init(int argc, char **argv)
         die(EXIT_PROBLEM, "%s has no certificate beside it: put fullchain.pem "
             "there, or remove the key and run facteur init again", key, NULL);
     in.make_cert = !exists(key);
-    if (in.make_cert && strlen(in.host) > X509GEN_CN_MAX)
+    if (in.make_cert)
+        find_letsencrypt(&in);
+    if (in.make_cert && in.le[0] == 0 && strlen(in.host) > X509GEN_CN_MAX)
         die(EXIT_PROBLEM, "%s is longer than 64 bytes, too long for a "
             "certificate's common name: put your own certificate in "
             "tls/default, or give a shorter --hostname", in.host, NULL);
@@ -640,6 +710,9 @@ cmd_init(int argc, char **argv)
             die(r == -1 ? EXIT_PROBLEM : EXIT_TEMP, "%s", err, NULL);
         if (r == 1)
             note(&in, "created %s/%s and %s.cdb (empty)", conf,
+                table_names[i], table_names[i]);
+        if (r == 2)
+            note(&in, "compiled %s/%s.cdb from %s, edited by hand", conf,
                 table_names[i], table_names[i]);
     }
     if (in.record_host)
@@ -664,7 +737,9 @@ cmd_init(int argc, char **argv)
     mkdirs(&in, path, 0700);
     if (in.users)
         make_users(&in);
-    if (in.make_cert)
+    if (in.make_cert && in.le[0] != 0)
+        link_cert(&in);
+    else if (in.make_cert)
         make_cert(&in);
 
     if (!in.users)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -444,6 +445,13 @@ table_save(const struct table *t, const char *conf)
     fclose(f);
     if (fd == -1 || table_commit(conf, tmp, path, fd) == -1)
         return -1;
+    return table_compile(t, conf);
+}
+
+int
+table_compile(const struct table *t, const char *conf)
+{
+    int secret = is_secret(t);
 
     if (write_cdb(t, conf, t->name, secret ? 0640 : 0644, 0) == -1)
         return -1;
@@ -455,24 +463,57 @@ table_save(const struct table *t, const char *conf)
     return 0;
 }
 
+/* Is the file at path a newer than the one at b (or b missing)? */
+static int
+newer(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (stat(a, &sa) == -1)
+        return 0;
+    if (stat(b, &sb) == -1)
+        return 1;
+    return sa.st_mtim.tv_sec > sb.st_mtim.tv_sec
+        || (sa.st_mtim.tv_sec == sb.st_mtim.tv_sec
+            && sa.st_mtim.tv_nsec > sb.st_mtim.tv_nsec);
+}
+
+int
+table_stale(const char *conf, const char *name)
+{
+    char text[4096], path[4096];
+
+    snprintf(text, sizeof text, "%s/%s", conf, name);
+    snprintf(path, sizeof path, "%s/%s.cdb", conf, name);
+    if (newer(text, path))
+        return 1;
+    snprintf(path, sizeof path, "%s/mailboxes.cdb", conf);
+    return strcmp(name, "users") == 0 && newer(text, path);
+}
+
 int
 table_ensure(const char *conf, const char *name, char *err, size_t errlen)
 {
     char path[4096];
     struct table t;
-    int e;
+    int e, stale = 0;
 
     snprintf(path, sizeof path, "%s/%s.cdb", conf, name);
     if (access(path, F_OK) == 0) {
         /* users.cdb from before mailboxes.cdb existed: make that too. */
         snprintf(path, sizeof path, "%s/mailboxes.cdb", conf);
-        if (strcmp(name, "users") != 0 || access(path, F_OK) == 0)
-            return 0;
+        if (strcmp(name, "users") != 0 || access(path, F_OK) == 0) {
+            /* The text edited by hand since: compile it (the text
+             * stays as the admin wrote it, comments included). */
+            if (!table_stale(conf, name))
+                return 0;
+            stale = 1;
+        }
     }
     t.name = name;
     if (table_load(&t, conf, err, errlen) == -1)
         return errno == ENOENT || errno == EACCES ? -2 : -1;
-    if (table_save(&t, conf) == -1) {
+    if (stale ? table_compile(&t, conf) == -1 : table_save(&t, conf) == -1) {
         e = errno;
         snprintf(err, errlen, "cannot write %s/%s: %s", conf, name,
             strerror(e));
@@ -480,7 +521,7 @@ table_ensure(const char *conf, const char *name, char *err, size_t errlen)
         return -2;
     }
     table_free(&t);
-    return 1;
+    return stale ? 2 : 1;
 }
 
 void

@@ -91,10 +91,27 @@ int table_save(const struct table *t, const char *conf);
 int table_targets(const char *val, size_t n, struct sa *list);
 
 /**
- * table_ensure - make sure $conf/<name>.cdb exists: when it does not,
- * compile it from the text file (a missing text file: both empty).
- * Returns 1 made, 0 already there, -1 the text file is malformed, -2 it
- * cannot be read or the files cannot be written; a message in err.
+ * table_compile - compile the cdb(s) of t (users also gives
+ * mailboxes.cdb), each atomically, leaving the text file alone.  0, or
+ * -1 with errno.
+ */
+int table_compile(const struct table *t, const char *conf);
+
+/**
+ * table_stale - was $conf/<name> changed after its cdb (or mailboxes.cdb
+ * for users) was compiled, or is that cdb missing?  1 yes, 0 no (or no
+ * text file).
+ */
+int table_stale(const char *conf, const char *name);
+
+/**
+ * table_ensure - make sure $conf/<name>.cdb exists and is not stale:
+ * when it does not exist, compile it from the text file (a missing text
+ * file: both empty); when the text file was edited after it, compile it
+ * again (table_stale; the text is not rewritten).
+ * Returns 1 made, 2 compiled again, 0 already there and current, -1 the
+ * text file is malformed, -2 it cannot be read or the files cannot be
+ * written; a message in err.
  */
 int table_ensure(const char *conf, const char *name, char *err,
     size_t errlen);

@@ -19,7 +19,10 @@
  * $FACTEUR_CONF/routes.cdb (lib/route.h: host used as given, port, TLS
  * policy, AUTH credentials); else the MX hosts of DOMAIN in preference
  * order (RFC 5321 5.1: no MX means the domain itself; a null MX, RFC
- * 7505, or a domain that does not exist fails for good).  Each host's
+ * 7505, or a domain that does not exist fails for good; when this host
+ * (the file hostname) is one of them, only those of a lower preference
+ * are tried: a backup MX relays to the primary, and when it is the best
+ * MX the mail waits, "4.4.6 mail loops back to myself").  Each host's
  * addresses are tried, IPv6 then IPv4; a connection that fails, a
  * greeting other than 2xx, or TLS the policy requires but cannot get,
  * moves on to the next address and host.
@@ -1179,10 +1182,26 @@ deliver(struct dns *d, int have_dns, int have_route, const struct route *rt,
         try_host(d, domain, mxport, NULL, pol, mx.ad);
     } else {
         static struct mtasts_policy sts;
-        int enforce = sts_policy(d, domain, &sts)
-            && sts.mode == MTASTS_ENFORCE;
-        size_t k;
-        for (k = 0; k < mx.n; k++) {
+        int enforce;
+        size_t k, n = mx.n;
+        /* RFC 5321 5.1: when this host is one of the MX hosts (a backup
+         * MX: smtpd's backupmx), only the better ones are tried, never
+         * itself nor a peer of the same preference (the MX list is in
+         * preference order). */
+        for (k = 0; k < mx.n; k++)
+            if (strcmp(mx.u.mx[k].host, hostname) == 0) {
+                while (n > 0 && mx.u.mx[n - 1].pref >= mx.u.mx[k].pref)
+                    n--;
+                break;
+            }
+        if (n == 0) {
+            set_last("4.4.6 mail for %s loops back to myself (%s is its "
+                     "best MX: make it a local domain, or fix its MX)",
+                domain, hostname);
+            return;
+        }
+        enforce = sts_policy(d, domain, &sts) && sts.mode == MTASTS_ENFORCE;
+        for (k = 0; k < n; k++) {
             const char *h = mx.u.mx[k].host;
             if (h[0] == 0)
                 continue;

@@ -14,7 +14,10 @@
  *     nothing is accepted that would bounce later (no backscatter);
  *   - mail for any other domain (and for address literals) is refused
  *     with "554 5.7.1 relaying denied" unless RELAYCLIENT is set (by the
- *     connection's tcprules: trusted hosts);
+ *     connection's tcprules: trusted hosts) or the domain is in the file
+ *     backupmx (this host is a backup MX for it, conf_list_has: every
+ *     recipient of it is taken, to be relayed to its better MX hosts by
+ *     remote-send; a damaged file gives 451);
  *   - <postmaster> without a domain is postmaster at the host name, or
  *     at the first of its parent domains that is local;
  *   - the sender blocklist blocksenders.cdb (optional; keys: an address,
@@ -37,7 +40,7 @@
  * An example tcprules file for RELAYCLIENT and SMTPD_BUSY is in
  * service/tcprules/smtpd.rules.
  * Files in $FACTEUR_CONF: hostname, sizelimit, domains.cdb,
- * mailboxes.cdb, aliases.cdb, blocksenders.cdb, dnsbl, resolver
+ * mailboxes.cdb, aliases.cdb, blocksenders.cdb, dnsbl, backupmx, resolver
  * (lib/dns.h; FACTEUR_RESOLVER overrides it).
  * Descriptors: the connection on 0/1 (clear; the TLS pipes after
  * STARTTLS), the log on 2.
@@ -224,7 +227,16 @@ rcpt(struct smtpsrv *s, const struct smtp_path *p, struct addr *to)
     } else if (r == RCPT_NONE) {
         why = "550 5.1.1 no such user here";
     } else if (r == -2 && !s->ci.relayclient) {
-        why = "554 5.7.1 relaying denied";
+        /* A domain this host is a backup MX for: relayed, as trusted
+         * clients' mail is, to the better MX hosts. */
+        int b = addr_is_literal(to) ? 0 : conf_list_has("backupmx",
+            to->domain);
+        if (b == -1) {
+            log_warn("cannot read %s/backupmx: %s", conf, strerror(errno));
+            why = "451 4.3.0 configuration unavailable, try again later";
+        } else if (b == 0) {
+            why = "554 5.7.1 relaying denied";
+        }
     }
     rcpt_close(&t);
     sa_wipe(&v);

@@ -172,8 +172,30 @@ else
     host sh -c "make -s -C '$TOP' install >'$T/inst1' 2>&1" 
     check "make install (PREFIX /usr/local) before init: nothing setuid yet" \
         sh -c "[ -x '$X/usr-local/bin/facteur' ] && [ -z \"\$(find '$X/usr-local' -perm /6000)\" ]"
+    # certbot's layout: live/ links into archive/.
+    le() {
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -days "$2" -subj "/CN=$H" -addext "subjectAltName=DNS:$H" \
+            -keyout "$X/etc/letsencrypt/archive/$H/privkey$1.pem" \
+            -out "$X/etc/letsencrypt/archive/$H/fullchain$1.pem" 2>/dev/null
+        ln -sfn "../../archive/$H/fullchain$1.pem" "$X/etc/letsencrypt/live/$H/fullchain.pem"
+        ln -sfn "../../archive/$H/privkey$1.pem" "$X/etc/letsencrypt/live/$H/privkey.pem"
+    }
+    mkdir -p "$X/etc/letsencrypt/archive/$H" "$X/etc/letsencrypt/live/$H"
+    le 1 90
     host /usr/local/bin/facteur init --hostname $H >"$T/u1" 2>&1
     check "init as root: exit 0" test $? -eq 0
+    check "certbot's certificate for $H: tls/default links to it, said in the output" \
+        sh -c "grep -q '^linked /etc/facteur/tls/default/fullchain.pem and privkey.pem to /etc/letsencrypt/live/$H/' '$T/u1' &&
+            [ \"\$(readlink '$X/etc/facteur/tls/default/fullchain.pem')\" = /etc/letsencrypt/live/$H/fullchain.pem ] &&
+            [ \"\$(readlink '$X/etc/facteur/tls/default/privkey.pem')\" = /etc/letsencrypt/live/$H/privkey.pem ] &&
+            ! grep -q 'self-signed' '$T/u1'"
+    host /usr/local/bin/facteur check --no-dns >"$T/le1"
+    le 2 60
+    host /usr/local/bin/facteur check --no-dns >"$T/le2"
+    check "facteur check loads it through the links; a renewal is seen without init" \
+        sh -c "grep -Eq '^ok: the certificate for default \(EC\) expires in (89|90) days' '$T/le1' &&
+            grep -Eq '^ok: the certificate for default \(EC\) expires in (59|60) days' '$T/le2'"
     host sh -c 'cp /etc/passwd /etc/group "$0"' "$T" 2>/dev/null
     cp "$X/etc/passwd" "$T/passwd1"
     host /usr/local/bin/facteur init >"$T/u2" 2>&1

@@ -184,6 +184,22 @@ s.bind(("127.0.0.1", 110)); s.listen(1); time.sleep(30)' &
 else
     skip "port 143 or 110 is busy on this machine"
 fi
+# A table edited by hand: its cdb is stale until facteur init compiles it.
+sleep 0.01
+printf '# the team\nteam@example.org:alice@example.org\n' >>"$C/aliases"
+run --no-dns
+check "an alias added by hand, not compiled: a problem, with the fix" \
+    sh -c "grep -q '^problem: $C/aliases was changed after its cdb was compiled' '$T/c' &&
+        grep -q 'fix: facteur init compiles it' '$T/c' && [ $rc -eq 1 ]"
+"$F" init --no-system-users >"$T/init" 2>&1
+check "facteur init compiles it, and says so" \
+    sh -c "grep -q '^compiled $C/aliases.cdb from aliases, edited by hand' '$T/init' &&
+        [ \"\$(cdb -q '$C/aliases.cdb' team@example.org)\" = alice@example.org ]"
+check "... leaving the text as written (the comment kept)" \
+    grep -q '^# the team$' "$C/aliases"
+run --no-dns
+check "... and check no longer reports it" \
+    sh -c "! grep -q 'was changed after its cdb' '$T/c'"
 check "bad usage: 100" test "$(code "$F" check --dns)" = 100
 # The firewall the fix for 143/110 points to.
 if command -v nft >/dev/null && nft -c -f /dev/null 2>/dev/null; then

@@ -211,6 +211,47 @@ check "BDAT: the bare-LF message went nowhere" nowhere "Subject: bdat-bare" "$M"
 check "relay tricks: every one refused (Alice@EXAMPLE.org and a trailing dot are local)" \
     $CHAT "$P" <"$T/relay.chat"
 
+# A backup MX: the domains of backupmx are relayed, others still not;
+# the relay tricks stay refused; a damaged file is "try later".
+printf '# backup MX for\n\n  backup.test \nBackup2.TEST\n' >"$C/backupmx"
+check "backupmx: its domains taken (any case), others and tricks refused" \
+    $CHAT "$P" <<'EOF'
+R 220
+S EHLO c.test
+R 250
+S MAIL FROM:<a@remote.test>
+R 250
+S RCPT TO:<anyone@backup.test>
+R 250
+S RCPT TO:<x@BACKUP2.test>
+R 250
+S RCPT TO:<u@other.test>
+R 554 5.7.1 relaying denied
+S RCPT TO:<u@sub.backup.test>
+R 554
+S RCPT TO:<u%other.test@backup.test>
+R 250
+S RCPT TO:<"u@other.test"@backup.test>
+R 250
+S RCPT TO:<u@[127.0.0.1]>
+R 554
+S QUIT
+R 221
+EOF
+head -c 300 /dev/zero | tr '\0' x >"$C/backupmx"
+check "backupmx with a line over 255 bytes: 451, not a guess" $CHAT "$P" <<'EOF'
+R 220
+S EHLO c.test
+R 250
+S MAIL FROM:<a@remote.test>
+R 250
+S RCPT TO:<u@backup.test>
+R 451
+S QUIT
+R 221
+EOF
+rm -f "$C/backupmx"
+
 P2=$(freeport)
 # The shipped tcprules example marks loopback as trusted.
 tcprules "$T/rules.cdb" "$T/rules.tmp" <"$TOP/service/tcprules/smtpd.rules"

@@ -25,8 +25,10 @@ check "the templates name /usr/bin, never the staging directory nor /usr/local" 
         grep -q '^ExecStart=/usr/bin/tlswrap -s /usr/bin/smtpd' '$S/usr/share/facteur/systemd/smtpd@.service' &&
         grep -q '^Environment=FACTEUR_QUEUE=/usr/bin/mail-auth' '$S/usr/share/facteur/systemd/smtpd@.service' &&
         grep -q 'importas -D /usr/bin bin FACTEUR_BIN' '$S/usr/share/facteur/s6/smtpd/run'"
-check "s6 run scripts (and log/run) 0755, for each service" \
-    sh -c "for s in smtpd submissiond imapd queue-run; do
+check "s6 run scripts (and log/run) 0755, for each service; 587 down until started" \
+    sh -c "[ -f '$S/usr/share/facteur/s6/submission587/down' ] &&
+        grep -q 'tlswrap -s /usr/bin/submissiond' '$S/usr/share/facteur/systemd/submission587@.service' &&
+        for s in smtpd submissiond submission587 imapd queue-run; do
         [ \$(stat -c %a '$S/usr/share/facteur/s6/'\$s/run) = 755 ] &&
         [ \$(stat -c %a '$S/usr/share/facteur/s6/'\$s/log/run) = 755 ] || exit 1; done"
 check "the firewall and the tcprules example" \

@@ -16,6 +16,13 @@
 # message with curl over IMAPS on B's 993.  Then B's smtpd is stopped
 # (s6-svc -d): A defers and keeps the message, and delivers it once the
 # service is back and the queue flushed.
+#
+# The backup-MX variant (doc/scaling.md): a third host C, with its own
+# domain c.test, is a backup MX for b.test (its file backupmx, and an MX
+# record of preference 20).  With B down, A delivers to C; C's
+# remote-send tries only the better MX (B, never itself), defers, and
+# relays to B once B is back.  A domain whose best MX is C and that C
+# does not serve waits at C ("loops back to myself"), never loops.
 . "$(dirname "$0")/../lib.sh"
 
 missing=""
@@ -41,9 +48,11 @@ NET=192.0.2
 NSD=fct$$d
 NSA=fct$$a
 NSB=fct$$b
+NSC=fct$$c
 IPD=$NET.53
 IPA=$NET.10
 IPB=$NET.20
+IPC=$NET.30
 NSHOST=$TOP/tests/helpers/nshost
 # on HOST CMD...: run on host a or b, in its files and its network.
 on() {
@@ -55,11 +64,11 @@ on() {
 client() { ip netns exec "$NSD" "$@"; }
 
 teardown() {
-    for h in a b; do
+    for h in a b c; do
         [ -d "$T/$h/scan" ] && s6-svscanctl -t "$T/$h/scan" 2>/dev/null
     done
     sleep 0.5
-    for ns in "$NSA" "$NSB" "$NSD"; do
+    for ns in "$NSA" "$NSB" "$NSC" "$NSD"; do
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
         ip netns del "$ns" 2>/dev/null
     done
@@ -67,12 +76,13 @@ teardown() {
 [ -n "${KEEP:-}" ] || trap 'teardown; cleanup' EXIT INT TERM
 
 # The network: a bridge in the DNS server's namespace, a veth to each host.
-ip netns add "$NSD" && ip netns add "$NSA" && ip netns add "$NSB"
+ip netns add "$NSD" && ip netns add "$NSA" && ip netns add "$NSB" &&
+    ip netns add "$NSC"
 ip -n "$NSD" link set lo up
 ip -n "$NSD" link add br0 type bridge
 ip -n "$NSD" link set br0 up
 ip -n "$NSD" addr add "$IPD/24" dev br0
-for h in a b; do
+for h in a b c; do
     eval "ip=\$IP$(echo $h | tr a-z A-Z)"
     ip link add "fct$$$h" type veth peer name "fct$$${h}p"
     ip link set "fct$$$h" netns "fct$$$h"
@@ -105,14 +115,16 @@ setup a a.test alice
 rca=$?
 setup b b.test bob
 rcb=$?
-check "make install, facteur init, domain, user, alias, DKIM key on A and B" \
-    test "$rca$rcb" = 00
+setup c c.test carol
+rcc=$?
+check "make install, facteur init, domain, user, alias, DKIM key on A, B and C" \
+    test "$rca$rcb$rcc" = 000
 check "queue-inject setuid facteur-queue on both" \
     sh -c "grep -q '^made /usr/local/bin/queue-inject setuid facteur-queue' '$T/a.setup' &&
         grep -q '^made /usr/local/bin/queue-inject setuid facteur-queue' '$T/b.setup'"
 
 # The records, as facteur dns prints them, and each host's address.
-for h in a b; do
+for h in a b c; do
     eval "ip=\$IP$(echo $h | tr a-z A-Z)"
     on "$h" /usr/local/bin/facteur dns "$h.test" >"$T/$h.dns"
     {
@@ -129,14 +141,38 @@ check "facteur dns: MX, SPF, DKIM, DMARC and TLSA for A and B" \
         grep -q '^_dmarc.'\$h'.test. IN TXT' '$T/'\$h.dns &&
         grep -q '^_25._tcp.mx.'\$h'.test. IN TLSA 3 1 1 ' '$T/'\$h.dns || exit 1; done"
 # A validating resolver sets AD on what DNSSEC proved; this server
-# stands for it (DANE needs it).
-client "$PY" "$TOP/tests/helpers/dnsserver.py" --zone "$T/a.zone" \
-    --zone "$T/b.zone" --addr "$IPD" --ad '*' --log "$T/dns.log" 53 \
-    >"$T/dns.out" 2>&1 &
-PIDS="$PIDS $!"
+# stands for it (DANE needs it).  dns [ZONE...]: (re)start it with the
+# zones of the three hosts and these.
+DNSPID=""
+dns() {
+    [ -z "$DNSPID" ] || { kill "$DNSPID"; wait "$DNSPID" 2>/dev/null; }
+    zones=""
+    for z in "$T/a.zone" "$T/b.zone" "$T/c.zone" "$@"; do
+        zones="$zones --zone $z"
+    done
+    # shellcheck disable=SC2086
+    ip netns exec "$NSD" "$PY" "$TOP/tests/helpers/dnsserver.py" $zones \
+        --addr "$IPD" --ad '*' --log "$T/dns.log" 53 >>"$T/dns.out" 2>&1 &
+    DNSPID=$!
+    PIDS="$PIDS $DNSPID"
+    client "$PY" - "$IPD" <<'EOF'
+import socket, sys, time
+for i in range(100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.connect((sys.argv[1], 53))
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+    finally:
+        s.close()
+sys.exit(1)
+EOF
+}
+dns
 
 # Supervision: the installed s6 services, one scan directory a host.
-for h in a b; do
+for h in a b c; do
     on "$h" setsid s6-svscan "$T/$h/scan" >"$T/$h.svscan" 2>&1 &
 done
 # up HOST IP PORT...: wait (10 s) until each port accepts connections.
@@ -159,19 +195,23 @@ EOF
 check "s6-svscan brings up smtpd, submissiond, imapd on A (25, 465, 993)" \
     up "$IPA" 25 465 993
 check "... and on B" up "$IPB" 25 465 993
+check "... and on C" up "$IPC" 25 465 993
 check "the bridge joins the hosts: A connects to B's port 25" \
     ip netns exec "$NSA" "$PY" -c "import socket; socket.create_connection(('$IPB', 25), 2)"
+check "submission on 587 is down until started (its down file): port 587 closed on A" \
+    sh -c "s6-svstat -u '$T/a/scan/submission587' | grep -qx false &&
+        ! client $PY -c 'import socket; socket.create_connection((\"$IPA\", 587), 1)' 2>/dev/null"
 check "queue-run runs under s6 on both" \
     sh -c "s6-svstat -u '$T/a/scan/queue-run' | grep -qx true &&
         s6-svstat -u '$T/b/scan/queue-run' | grep -qx true"
 
 # facteur check on a host that is deployed as facteur dns says.
-for h in a b; do
+for h in a b c; do
     on "$h" /usr/local/bin/facteur check >"$T/$h.check" 2>&1
     echo $? >"$T/$h.check.rc"
 done
-check "facteur check on A and B: no problems (the DNS, the setuid queue-inject, the directories)" \
-    sh -c "for h in a b; do [ \$(cat '$T/'\$h.check.rc) = 0 ] &&
+check "facteur check on A, B and C: no problems (the DNS, the setuid queue-inject, the directories)" \
+    sh -c "for h in a b c; do [ \$(cat '$T/'\$h.check.rc) = 0 ] &&
         grep -q '^ok: queue-inject is setuid' '$T/'\$h.check &&
         grep -q '^ok: '\$h'.test: MX mx.'\$h'.test' '$T/'\$h.check &&
         grep -q '^ok: _25._tcp.mx.'\$h'.test: TLSA matches' '$T/'\$h.check || exit 1; done"
@@ -230,16 +270,38 @@ client curl -sS --cacert "$T/b/etc/facteur/tls/default/fullchain.pem" \
 check "bob reads it with curl imaps:// on B's 993 (certificate verified)" \
     grep -q "^Subject: deploy-one" "$T/imap1"
 
+# Port 587, started by the admin: STARTTLS, then AUTH.
+s6-svc -u "$T/a/scan/submission587"
+up "$IPA" 587
+mail deploy-587 >"$T/deploy-587.eml"
+client curl -sS --ssl-reqd --cacert "$T/a/etc/facteur/tls/default/fullchain.pem" \
+    --resolve "mx.a.test:587:$IPA" --url smtp://mx.a.test:587 \
+    --mail-from alice@a.test --mail-rcpt bob@b.test --crlf \
+    --user alice@a.test:pw-alice --upload-file "$T/deploy-587.eml" \
+    >"$T/deploy-587.curl" 2>&1
+check "s6-svc -u starts 587; curl smtp:// with STARTTLS (required) and AUTH: accepted" \
+    test $? -eq 0
+check "... and bob gets it" arrived deploy-587
+client curl -sS --url smtp://mx.a.test:587 --resolve "mx.a.test:587:$IPA" \
+    --mail-from alice@a.test --mail-rcpt bob@b.test --crlf \
+    --user alice@a.test:pw-alice --upload-file "$T/deploy-587.eml" \
+    >"$T/clear-587.curl" 2>&1
+check "... without STARTTLS no login is possible (curl fails)" test $? -ne 0
+
 # B's smtpd stops: A keeps the message and retries.  First A's session
 # ends (remote-send keeps it open a moment for more mail): stopping
 # tcpserver leaves running sessions alone.
-LOGB=$T/b/scan/smtpd/log/main/current
-i=0
-while [ $i -lt 300 ] && ! grep -q "smtpd: info: .* session ip=$IPA helo=mx.a.test " "$LOGB"; do
-    sleep 0.1
-    i=$((i + 1))
-done
-s6-svc -wD -T 10000 -d "$T/b/scan/smtpd" 2>/dev/null
+# stop_b: wait (30 s) until no SMTP session is open on B, stop its smtpd.
+stop_b() {
+    i=0
+    while [ $i -lt 300 ] &&
+        [ -n "$(ip netns exec "$NSB" ss -Htn state established '( sport = :25 )')" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    s6-svc -wD -T 10000 -d "$T/b/scan/smtpd" 2>/dev/null
+}
+stop_b
 check "s6-svc -d stops B's smtpd (port 25 closed)" \
     sh -c "! client $PY -c 'import socket; socket.create_connection((\"$IPB\", 25), 1)' 2>/dev/null"
 submit deploy-two
@@ -261,8 +323,54 @@ on a /usr/local/bin/facteur queue >"$T/queue-a2"
 check "A's queue is empty again" test ! -s "$T/queue-a2"
 client curl -sS --cacert "$T/b/etc/facteur/tls/default/fullchain.pem" \
     --resolve "mx.b.test:993:$IPB" --user bob@b.test:pw-bob \
-    "imaps://mx.b.test:993/INBOX;UID=2" >"$T/imap2" 2>&1
+    "imaps://mx.b.test:993/INBOX;UID=3" >"$T/imap2" 2>&1
 check "bob reads the second one over IMAPS" grep -q "^Subject: deploy-two" "$T/imap2"
+
+# The backup MX.  C becomes one for b.test: the file backupmx, and an MX
+# of preference 20 in the DNS; loop.test names C its best MX.
+echo b.test >"$T/c/etc/facteur/backupmx"
+echo loop.test >>"$T/c/etc/facteur/backupmx"
+cat >"$T/x.zone" <<EOF
+\$ORIGIN b.test.
+b.test. IN MX 20 mx.c.test.
+loop.test. IN MX 10 mx.c.test.
+EOF
+dns "$T/x.zone"
+# waitlog FILE PATTERN [COUNT]: wait (30 s) for COUNT lines (default 1).
+waitlog() {
+    i=0
+    while [ $i -lt 300 ] && [ "$(grep -c "$2" "$1" 2>/dev/null)" -lt "${3:-1}" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ]
+}
+stop_b
+submit deploy-three
+check "with B down, A takes the third message" test $? -eq 0
+check "A delivers it to the backup MX C (MX 20), verified by DANE" \
+    waitlog "$LOGA" "sent host=mx.c.test ip=$IPC tls=TLSv1.2:.* verified=DANE-EE"
+LOGC=$T/c/scan/queue-run/log/main/current
+check "C tries only the better MX (B), and defers" \
+    waitlog "$LOGC" "deferred id=.* to=bob@b.test"
+check "... never itself" sh -c "! grep -q 'host=mx.c.test' '$LOGC'"
+check "... and B has not got it" test -z "$(inbox deploy-three)"
+s6-svc -u "$T/b/scan/smtpd"
+up "$IPB" 25
+on c /usr/local/bin/facteur queue flush >/dev/null
+check "B back, C's queue flushed: C relays it to B" arrived deploy-three
+M3=$(inbox deploy-three)
+[ -n "$M3" ] || M3=/dev/null
+check "B got it from mx.c.test, over ESMTPS" \
+    grep -q "^Received: from mx.c.test (\[$IPC\])" "$M3"
+ar=$(sed -n '/^Authentication-Results: mx.b.test/,/^[^ \t]/p' "$M3" | tr -d '\n')
+check "at B, SPF fails (C is not a.test's), A's DKIM signature still passes, and so DMARC ($ar)" \
+    sh -c "echo '$ar' | grep -q 'spf=fail smtp.mailfrom=a.test' &&
+        echo '$ar' | grep -q 'dkim=pass header.d=a.test' &&
+        echo '$ar' | grep -q 'dmarc=pass'"
+printf 'Subject: loop\n\nx\n' | on c /usr/local/bin/queue-inject -f carol@c.test x@loop.test
+check "a domain whose best MX is C itself: it waits, 4.4.6 loops back to myself" \
+    waitlog "$LOGC" "deferred id=.* to=x@loop.test reason=\"4.4.6 mail for loop.test loops back to myself"
 check "the machine's own /etc has no facteur user" \
     sh -c "! getent passwd facteur-queue >/dev/null"
 finish
