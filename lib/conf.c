@@ -55,12 +55,38 @@ conf_line(const char *name, char *out, size_t len)
     return 1;
 }
 
-int
-conf_list_has(const char *name, const char *item)
+/* One pass over a list file: check (fn NULL) or call fn.  Items as
+ * conf_list says. */
+static int
+list_pass(FILE *f, int (*fn)(const char *, void *), void *arg)
 {
-    char path[4096], line[CONF_LIST_LINE_MAX + 2];
+    char line[CONF_LIST_LINE_MAX + 2];
     size_t lines = 0, n, b;
-    int found = 0;
+    int r = 0;
+
+    while (fgets(line, sizeof line, f) != NULL) {
+        n = strlen(line);
+        if ((n == sizeof line - 1 && line[n - 1] != '\n')
+            || ++lines > CONF_LIST_MAX) {
+            errno = EINVAL;
+            return -1;
+        }
+        while (n > 0 && strchr(" \t\r\n", line[n - 1]) != NULL)
+            line[--n] = 0;
+        for (b = 0; line[b] == ' ' || line[b] == '\t'; b++)
+            ;
+        if (fn != NULL && line[b] != 0 && line[b] != '#'
+            && (r = fn(line + b, arg)) != 0)
+            return r;
+    }
+    return ferror(f) ? -1 : r;
+}
+
+int
+conf_list(const char *name, int (*fn)(const char *item, void *arg),
+    void *arg)
+{
+    char path[4096];
     FILE *f;
     int r;
 
@@ -72,24 +98,25 @@ conf_list_has(const char *name, const char *item)
     f = fopen(path, "re");
     if (f == NULL)
         return errno == ENOENT ? 0 : -1;
-    while (fgets(line, sizeof line, f) != NULL) {
-        n = strlen(line);
-        if ((n == sizeof line - 1 && line[n - 1] != '\n')
-            || ++lines > CONF_LIST_MAX) {
-            fclose(f);
-            errno = EINVAL;
-            return -1;
-        }
-        while (n > 0 && strchr(" \t\r\n", line[n - 1]) != NULL)
-            line[--n] = 0;
-        for (b = 0; line[b] == ' ' || line[b] == '\t'; b++)
-            ;
-        if (line[b] != 0 && line[b] != '#' && strcasecmp(line + b, item) == 0)
-            found = 1; /* read on: a damaged end is still refused */
+    r = list_pass(f, NULL, NULL);
+    if (r == 0) {
+        rewind(f);
+        r = list_pass(f, fn, arg);
     }
-    r = ferror(f) ? -1 : found;
     fclose(f);
     return r;
+}
+
+static int
+same(const char *item, void *arg)
+{
+    return strcasecmp(item, arg) == 0;
+}
+
+int
+conf_list_has(const char *name, const char *item)
+{
+    return conf_list(name, same, (void *)item);
 }
 
 void

@@ -52,13 +52,22 @@ void conf_statedir(char *out, size_t len);
 #define CONF_LIST_MAX 10000
 
 /**
- * conf_list_has - does the file name of the configuration directory, a
- * list of one item a line (blank lines and lines starting with '#'
- * skipped, spaces around an item ignored), hold item (compared without
- * regard to ASCII case)?  1 yes, 0 no or no such file, -1 with errno
+ * conf_list - call fn(item, arg) for each item of the file name of the
+ * configuration directory, a list of one item a line (blank lines and
+ * lines starting with '#' skipped, spaces around an item ignored), until
+ * fn returns nonzero.  The whole file is checked first, so that a
+ * damaged file is noticed, never read in part.  Returns what fn last
+ * returned (0 when it never did), 0 for no such file, -1 with errno
  * (unreadable; EINVAL: a line longer than CONF_LIST_LINE_MAX bytes or
- * more than CONF_LIST_MAX lines, so a damaged file is noticed, never
- * read in part).
+ * more than CONF_LIST_MAX lines).
+ */
+int conf_list(const char *name, int (*fn)(const char *item, void *arg),
+    void *arg);
+
+/**
+ * conf_list_has - does the list file name (conf_list) hold item,
+ * compared without regard to ASCII case?  1 yes, 0 no or no such file,
+ * -1 with errno as conf_list.
  */
 int conf_list_has(const char *name, const char *item);
 

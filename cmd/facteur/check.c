@@ -35,7 +35,11 @@
  *     (a mismatch makes DANE senders hold the mail); MTA-STS and TLS-RPT
  *     records, and the MTA-STS id against the policy facteur dns prints
  *     (notes).  A published SPF record other than facteur dns's is a
- *     note: it may list other senders on purpose.
+ *     note: it may list other senders on purpose;
+ *   - backup MX (the file backupmx, smtpd(8)): each domain there has an
+ *     MX record naming this host and a better one before it (else its
+ *     mail never comes here, or waits here: "loops back to myself"); a
+ *     local domain listed there is a note (local delivery wins).
  *
  * Reads only: takes no lock, changes nothing.  Run as root to see the
  * private keys (tlswrap's) and the users table.
@@ -60,6 +64,7 @@
 #include "dkim.h"
 #include "dkimcmd.h"
 #include "dmarc.h"
+#include "dnsname.h"
 #include "dns.h"
 #include "exitcode.h"
 #include "limits.h"
@@ -636,6 +641,66 @@ check_dns_domain(struct dns *dns, const char *d, const char *host,
     }
 }
 
+/* Each domain of backupmx against the DNS (dns NULL: --no-dns). */
+struct backup {
+    struct dns *dns;
+    const char *host;
+    struct table *domains;
+    unsigned n;
+};
+
+static int
+check_backup(const char *d, void *arg)
+{
+    struct backup *b = arg;
+    static struct dns_answer a;
+    char canon[DNSNAME_MAX + 1], what[2 * DNSNAME_MAX + 200];
+    char fix[2 * DNSNAME_MAX + 200];
+    size_t i;
+    int r;
+
+    b->n++;
+    if (dnsname_canon(canon, sizeof canon, d, strlen(d)) == -1) {
+        snprintf(what, sizeof what, "backupmx: \"%.255s\" is not a domain",
+            d);
+        problem(what, "mend that line");
+        return 0;
+    }
+    if (table_find(b->domains, canon) != NULL) {
+        snprintf(what, sizeof what, "%s is local and also in backupmx: "
+            "local delivery wins", canon);
+        note(what);
+        return 0;
+    }
+    if (b->dns == NULL)
+        return 0;
+    r = dns_query(b->dns, canon, DNS_T_MX, &a);
+    if (r == DNS_TEMP) {
+        dns_unreachable(canon);
+        return 0;
+    }
+    for (i = 0; r == DNS_OK && i < a.n; i++)
+        if (strcmp(a.u.mx[i].host, b->host) == 0)
+            break;
+    if (r != DNS_OK || i == a.n) {
+        snprintf(what, sizeof what, "%s is in backupmx but no MX record "
+            "of it names this host: its mail never comes here", canon);
+        snprintf(fix, sizeof fix, "ask its admin to publish %s. IN MX 20 "
+            "%s. (a higher number than the primary's), or remove it from "
+            "backupmx", canon, b->host);
+        problem(what, fix);
+    } else if (a.u.mx[0].pref >= a.u.mx[i].pref) {
+        snprintf(what, sizeof what, "%s is in backupmx but this host is "
+            "its best MX: its mail waits here (loops back to myself)",
+            canon);
+        problem(what, "give its primary MX a lower preference number, or "
+            "make it a local domain (facteur domain add)");
+    } else {
+        ok("%s: backup MX behind %s", canon, a.u.mx[0].host);
+    }
+    return 0;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -684,6 +749,17 @@ cmd_check(int argc, char **argv)
         }
     } else if (!usedns) {
         note("the DNS was not checked (--no-dns)");
+    }
+    {
+        struct backup b = { NULL, host, &domains, 0 };
+        if (usedns && host[0] && dns_init(&dns) == 0)
+            b.dns = &dns;
+        if (conf_list("backupmx", check_backup, &b) == -1) {
+            snprintf(err, sizeof err, "%s/backupmx cannot be read or is "
+                "damaged (%s): smtpd answers 451 to its domains", conf,
+                strerror(errno));
+            problem(err, "mend it (one domain a line, at most 255 bytes)");
+        }
     }
     if (domains.rows != NULL)
         table_free(&domains);

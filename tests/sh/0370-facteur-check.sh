@@ -118,6 +118,31 @@ run
 check "... published: ok" \
     grep -q '^ok: e1._domainkey.example.org: DKIM record matches the active Ed25519 key' "$T/c"
 
+# A backup MX: each domain of backupmx against its MX records.
+printf 'backup.test\nloop.test\n# a comment\nnowhere.test\nexample.org\n' >"$C/backupmx"
+zone '$a\
+backup.test. IN MX 10 prim.test.\
+backup.test. IN MX 20 mx.example.org.\
+loop.test. IN MX 10 mx.example.org.\
+nowhere.test. IN MX 10 other.test.'
+run
+check "backupmx: behind its primary: ok" \
+    grep -q '^ok: backup.test: backup MX behind prim.test' "$T/c"
+check "backupmx: this host its best MX: a problem (mail would wait here)" \
+    sh -c "grep -q '^problem: loop.test is in backupmx but this host is its best MX' '$T/c' &&
+        grep -q 'fix: give its primary MX a lower preference number' '$T/c'"
+check "backupmx: no MX names this host: a problem" \
+    grep -q '^problem: nowhere.test is in backupmx but no MX record of it names this host' "$T/c"
+check "backupmx: a local domain there: a note" \
+    grep -q '^note: example.org is local and also in backupmx' "$T/c"
+check "... 2 problems counted" sh -c "tail -1 '$T/c' | grep -qx '2 problems' && [ $rc -eq 1 ]"
+head -c 300 /dev/zero | tr '\0' x >"$C/backupmx"
+run --no-dns
+check "a damaged backupmx: a problem (smtpd answers 451)" \
+    grep -q "^problem: $C/backupmx cannot be read or is damaged" "$T/c"
+rm -f "$C/backupmx"
+zone ''
+
 kill "$DNSPID"
 wait "$DNSPID" 2>/dev/null
 DNSPID=""
