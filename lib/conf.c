@@ -56,30 +56,45 @@ conf_line(const char *name, char *out, size_t len)
 }
 
 /* One pass over a list file: check (fn NULL) or call fn.  Items as
- * conf_list says. */
+ * conf_list says; a NUL byte is damage too (it would hide the rest of
+ * its line from a string comparison). */
 static int
 list_pass(FILE *f, int (*fn)(const char *, void *), void *arg)
 {
-    char line[CONF_LIST_LINE_MAX + 2];
-    size_t lines = 0, n, b;
-    int r = 0;
+    char line[CONF_LIST_LINE_MAX + 1];
+    size_t lines = 0, n = 0, b;
+    int c, r;
 
-    while (fgets(line, sizeof line, f) != NULL) {
-        n = strlen(line);
-        if ((n == sizeof line - 1 && line[n - 1] != '\n')
-            || ++lines > CONF_LIST_MAX) {
+    for (;;) {
+        c = getc(f);
+        if (c != '\n' && c != EOF) {
+            if (c == 0 || n == CONF_LIST_LINE_MAX) {
+                errno = EINVAL;
+                return -1;
+            }
+            line[n++] = (char)c;
+            continue;
+        }
+        if (c == EOF && ferror(f))
+            return -1;
+        if (c == EOF && n == 0)
+            return 0;
+        if (++lines > CONF_LIST_MAX) {
             errno = EINVAL;
             return -1;
         }
-        while (n > 0 && strchr(" \t\r\n", line[n - 1]) != NULL)
-            line[--n] = 0;
+        while (n > 0 && strchr(" \t\r", line[n - 1]) != NULL)
+            n--;
+        line[n] = 0;
         for (b = 0; line[b] == ' ' || line[b] == '\t'; b++)
             ;
         if (fn != NULL && line[b] != 0 && line[b] != '#'
             && (r = fn(line + b, arg)) != 0)
             return r;
+        if (c == EOF)
+            return 0;
+        n = 0;
     }
-    return ferror(f) ? -1 : r;
 }
 
 int
@@ -105,18 +120,6 @@ conf_list(const char *name, int (*fn)(const char *item, void *arg),
     }
     fclose(f);
     return r;
-}
-
-static int
-same(const char *item, void *arg)
-{
-    return strcasecmp(item, arg) == 0;
-}
-
-int
-conf_list_has(const char *name, const char *item)
-{
-    return conf_list(name, same, (void *)item);
 }
 
 void

@@ -47,7 +47,7 @@ long conf_env_num(const char *name, long def, long min, long max);
  */
 void conf_statedir(char *out, size_t len);
 
-/* conf_list_has: the longest line and the most lines of a list file. */
+/* conf_list: the longest line and the most lines of a list file. */
 #define CONF_LIST_LINE_MAX 255
 #define CONF_LIST_MAX 10000
 
@@ -58,18 +58,11 @@ void conf_statedir(char *out, size_t len);
  * fn returns nonzero.  The whole file is checked first, so that a
  * damaged file is noticed, never read in part.  Returns what fn last
  * returned (0 when it never did), 0 for no such file, -1 with errno
- * (unreadable; EINVAL: a line longer than CONF_LIST_LINE_MAX bytes or
- * more than CONF_LIST_MAX lines).
+ * (unreadable; EINVAL: a line longer than CONF_LIST_LINE_MAX bytes, a
+ * NUL byte, or more than CONF_LIST_MAX lines).
  */
 int conf_list(const char *name, int (*fn)(const char *item, void *arg),
     void *arg);
-
-/**
- * conf_list_has - does the list file name (conf_list) hold item,
- * compared without regard to ASCII case?  1 yes, 0 no or no such file,
- * -1 with errno as conf_list.
- */
-int conf_list_has(const char *name, const char *item);
 
 /* The message size limit when the file sizelimit does not say. */
 #define CONF_SIZELIMIT_DEFAULT 52428800ULL

@@ -752,12 +752,21 @@ cmd_check(int argc, char **argv)
     }
     {
         struct backup b = { NULL, host, &domains, 0 };
+        struct stat st;
         if (usedns && host[0] && dns_init(&dns) == 0)
             b.dns = &dns;
-        if (conf_list("backupmx", check_backup, &b) == -1) {
+        snprintf(err, sizeof err, "%s/backupmx", conf);
+        if (stat(err, &st) == 0 && (st.st_mode & 04) == 0) {
+            /* smtpd reads it as its own user, not as root */
+            snprintf(err, sizeof err, "%s/backupmx is not readable by "
+                "every user (mode %03o): smtpd, as its own user, answers "
+                "451 instead of relaying denied", conf,
+                (unsigned)(st.st_mode & 0777));
+            problem(err, "chmod 644 it");
+        } else if (conf_list("backupmx", check_backup, &b) == -1) {
             snprintf(err, sizeof err, "%s/backupmx cannot be read or is "
-                "damaged (%s): smtpd answers 451 to its domains", conf,
-                strerror(errno));
+                "damaged (%s): smtpd answers 451 to every recipient it "
+                "would not take", conf, strerror(errno));
             problem(err, "mend it (one domain a line, at most 255 bytes)");
         }
     }

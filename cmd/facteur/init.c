@@ -428,29 +428,44 @@ give(struct init *in, const char *path, const char *user, uid_t uid,
  * The queue-inject beside this program, setuid to the queue's owner: the
  * services (smtpd, submissiond as facteur-smtpd), local-deliver's forwards
  * (facteur-mail) and sendmail's callers all write the queue through it.
- * Only a regular file of root's or already the queue owner's is changed:
- * anything else is not what make install put there.  chown clears the
- * set-user-ID bit, so the mode comes after it.
+ * Only a regular file of root's (or already the queue owner's), in a
+ * directory of root's that nobody else may write, is changed: anything
+ * else is not what make install put there, and a directory another user
+ * can write would let them swap the file for their own between the
+ * check and the change.  The file is opened without following a link
+ * and changed through that descriptor.  chown clears the set-user-ID
+ * bit, so the mode comes after it.
  */
 static void
 setuid_inject(struct init *in, uid_t uid, gid_t gid)
 {
-    char path[INIT_PATH_MAX + 32];
-    struct stat st;
+    char path[INIT_PATH_MAX + 32], dir[INIT_PATH_MAX + 32];
+    struct stat st, ds;
+    int fd;
 
     if (sibling_path(NULL, "queue-inject", path, sizeof path) == -1)
         die(EXIT_TEMP, "cannot find queue-inject: %s", strerror(errno), NULL);
-    if (lstat(path, &st) == -1)
-        die(EXIT_PROBLEM, "cannot find %s: %s (install it beside facteur)",
+    memcpy(dir, path, strlen(path) + 1);
+    *strrchr(dir, '/') = 0;
+    if (stat(dir[0] ? dir : "/", &ds) == -1 || ds.st_uid != 0
+        || (ds.st_mode & 022) != 0)
+        die(EXIT_PROBLEM, "%s is not a directory of root's that only root "
+            "may write: queue-inject there is not made setuid", dir, NULL);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd == -1 || fstat(fd, &st) == -1)
+        die(EXIT_PROBLEM, "cannot open %s: %s (install it beside facteur)",
             path, strerror(errno));
     if (st.st_uid == uid && st.st_gid == gid
-        && (st.st_mode & 07777) == (S_ISUID | 0711))
+        && (st.st_mode & 07777) == (S_ISUID | 0711)) {
+        close(fd);
         return;
+    }
     if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != uid))
         die(EXIT_PROBLEM, "%s is not a file of root's: not made setuid "
             "(reinstall it)", path, NULL);
-    if (chown(path, uid, gid) == -1 || chmod(path, S_ISUID | 0711) == -1)
+    if (fchown(fd, uid, gid) == -1 || fchmod(fd, S_ISUID | 0711) == -1)
         die(EXIT_TEMP, "cannot make %s setuid: %s", path, strerror(errno));
+    close(fd);
     note(in, "made %s setuid %s (04711): the services write the queue "
         "through it", path, sysusers[QUEUE_USER]);
 }
@@ -567,11 +582,14 @@ find_letsencrypt(struct init *in)
 {
     char chain[INIT_PATH_MAX + 64], key[INIT_PATH_MAX + 64], err[1024];
     static struct tlspair kp;
+    struct stat st;
 
     snprintf(in->le, sizeof in->le, "%s/%s", LETSENCRYPT_LIVE, in->host);
     snprintf(chain, sizeof chain, "%s/fullchain.pem", in->le);
     snprintf(key, sizeof key, "%s/privkey.pem", in->le);
-    if (!exists(chain) || !exists(key)) {
+    /* Any failure to see them (certbot's live/ is root's, 0700, for a
+     * caller that is not root) means: no certificate from certbot. */
+    if (lstat(chain, &st) == -1 || lstat(key, &st) == -1) {
         in->le[0] = 0;
         return;
     }

@@ -30,8 +30,11 @@
  *
  * Limits: message size (sizelimit), CANON_HOPS_MAX hops,
  * ENVELOPE_RCPT_MAX recipients, each read waits at most READ_TIMEOUT.
- * Privileges: none of its own; the queue directories must be writable by
- * the caller (facteur init sets the group).
+ * Privileges: installed setuid to the queue's owner, facteur-queue (04711:
+ * facteur init and make install), so that every caller can queue and
+ * nobody else writes the queue; run so, it reads /etc/facteur whatever
+ * FACTEUR_CONF says (lib/conf.c).  Not setuid (tests, the demo), the
+ * queue directories must be writable by the caller.
  */
 #include <errno.h>
 #include <pwd.h>

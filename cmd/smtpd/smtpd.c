@@ -15,7 +15,7 @@
  *   - mail for any other domain (and for address literals) is refused
  *     with "554 5.7.1 relaying denied" unless RELAYCLIENT is set (by the
  *     connection's tcprules: trusted hosts) or the domain is in the file
- *     backupmx (this host is a backup MX for it, conf_list_has: every
+ *     backupmx (this host is a backup MX for it, conf_list: every
  *     recipient of it is taken, to be relayed to its better MX hosts by
  *     remote-send; a damaged file gives 451);
  *   - <postmaster> without a domain is postmaster at the host name, or
@@ -63,6 +63,7 @@
 #include "cdbq.h"
 #include "conf.h"
 #include "dnsbl.h"
+#include "dnsname.h"
 #include "exitcode.h"
 #include "log.h"
 #include "priv.h"
@@ -179,6 +180,18 @@ mail(struct smtpsrv *s, const struct smtp_path *p)
     return why;
 }
 
+/* conf_list: is item, as a host name in canonical form (lower case, no
+ * final dot), the domain in arg (canonical)?  Malformed items match
+ * nothing (facteur check reports them). */
+static int
+is_domain(const char *item, void *arg)
+{
+    char c[DNSNAME_MAX + 1];
+
+    return dnsname_canon(c, sizeof c, item, strlen(item)) == 0
+        && strcmp(c, arg) == 0;
+}
+
 static const char *
 rcpt(struct smtpsrv *s, const struct smtp_path *p, struct addr *to)
 {
@@ -229,8 +242,12 @@ rcpt(struct smtpsrv *s, const struct smtp_path *p, struct addr *to)
     } else if (r == -2 && !s->ci.relayclient) {
         /* A domain this host is a backup MX for: relayed, as trusted
          * clients' mail is, to the better MX hosts. */
-        int b = addr_is_literal(to) ? 0 : conf_list_has("backupmx",
-            to->domain);
+        char d[DNSNAME_MAX + 1];
+        int b = addr_is_literal(to)
+                || dnsname_canon(d, sizeof d, to->domain, strlen(to->domain))
+                    == -1
+            ? 0
+            : conf_list("backupmx", is_domain, d);
         if (b == -1) {
             log_warn("cannot read %s/backupmx: %s", conf, strerror(errno));
             why = "451 4.3.0 configuration unavailable, try again later";

@@ -244,7 +244,7 @@ else
         test "$(grep -c 'from=<sender@example.test> to=rcpt@example.net' "$T/queue")" -eq 2
     check "... not in the queue FACTEUR_CONF named" \
         test -z "$(ls "$Q/todo")"
-    printf 'x\n' | host setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    printf 'x\n' | host setpriv --reuid=65534 --regid=65534 --clear-groups \
         sh -c 'echo x >/var/spool/facteur/tmp/x' 2>/dev/null
     check "control: without queue-inject, the services' users cannot write the queue" \
         test ! -e "$X/var/spool/facteur/tmp/x"

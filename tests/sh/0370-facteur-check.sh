@@ -136,6 +136,12 @@ check "backupmx: no MX names this host: a problem" \
 check "backupmx: a local domain there: a note" \
     grep -q '^note: example.org is local and also in backupmx' "$T/c"
 check "... 2 problems counted" sh -c "tail -1 '$T/c' | grep -qx '2 problems' && [ $rc -eq 1 ]"
+chmod 600 "$C/backupmx"
+run --no-dns
+check "a backupmx smtpd cannot read (0600): a problem" \
+    sh -c "grep -q '^problem: $C/backupmx is not readable by every user (mode 600)' '$T/c' &&
+        grep -q 'fix: chmod 644 it' '$T/c'"
+chmod 644 "$C/backupmx"
 head -c 300 /dev/zero | tr '\0' x >"$C/backupmx"
 run --no-dns
 check "a damaged backupmx: a problem (smtpd answers 451)" \

@@ -213,7 +213,7 @@ check "relay tricks: every one refused (Alice@EXAMPLE.org and a trailing dot are
 
 # A backup MX: the domains of backupmx are relayed, others still not;
 # the relay tricks stay refused; a damaged file is "try later".
-printf '# backup MX for\n\n  backup.test \nBackup2.TEST\n' >"$C/backupmx"
+printf '# backup MX for\n\n  backup.test \nBackup2.TEST\nbackup3.test.\r\n' >"$C/backupmx"
 check "backupmx: its domains taken (any case), others and tricks refused" \
     $CHAT "$P" <<'EOF'
 R 220
@@ -224,6 +224,8 @@ R 250
 S RCPT TO:<anyone@backup.test>
 R 250
 S RCPT TO:<x@BACKUP2.test>
+R 250
+S RCPT TO:<y@backup3.test>
 R 250
 S RCPT TO:<u@other.test>
 R 554 5.7.1 relaying denied
@@ -238,8 +240,14 @@ R 554
 S QUIT
 R 221
 EOF
-head -c 300 /dev/zero | tr '\0' x >"$C/backupmx"
-check "backupmx with a line over 255 bytes: 451, not a guess" $CHAT "$P" <<'EOF'
+for damage in long nul; do
+    if [ $damage = long ]; then
+        head -c 300 /dev/zero | tr '\0' x >"$C/backupmx"
+    else
+        printf 'other.test\000\nbackup.test\n' >"$C/backupmx"
+    fi
+    check "backupmx with a line over 255 bytes, or a NUL byte ($damage): 451, not a guess" \
+        $CHAT "$P" <<'EOF'
 R 220
 S EHLO c.test
 R 250
@@ -250,6 +258,7 @@ R 451
 S QUIT
 R 221
 EOF
+done
 rm -f "$C/backupmx"
 
 P2=$(freeport)

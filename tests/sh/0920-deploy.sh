@@ -200,7 +200,7 @@ check "the bridge joins the hosts: A connects to B's port 25" \
     ip netns exec "$NSA" "$PY" -c "import socket; socket.create_connection(('$IPB', 25), 2)"
 check "submission on 587 is down until started (its down file): port 587 closed on A" \
     sh -c "s6-svstat -u '$T/a/scan/submission587' | grep -qx false &&
-        ! client $PY -c 'import socket; socket.create_connection((\"$IPA\", 587), 1)' 2>/dev/null"
+        ! ip netns exec $NSD $PY -c 'import socket; socket.create_connection((\"$IPA\", 587), 1)' 2>/dev/null"
 check "queue-run runs under s6 on both" \
     sh -c "s6-svstat -u '$T/a/scan/queue-run' | grep -qx true &&
         s6-svstat -u '$T/b/scan/queue-run' | grep -qx true"
@@ -303,7 +303,7 @@ stop_b() {
 }
 stop_b
 check "s6-svc -d stops B's smtpd (port 25 closed)" \
-    sh -c "! client $PY -c 'import socket; socket.create_connection((\"$IPB\", 25), 1)' 2>/dev/null"
+    sh -c "! ip netns exec $NSD $PY -c 'import socket; socket.create_connection((\"$IPB\", 25), 1)' 2>/dev/null"
 submit deploy-two
 check "the second message is accepted by A" test $? -eq 0
 i=0
