@@ -24,8 +24,10 @@
  *   - DKIM: each local domain has an active key that loads;
  *   - directories: the queue, the mail root and the state directory
  *     (authfail/, mta-sts/) exist; the queue can be written by the
- *     services: queue-inject is setuid to the queue's owner, or the
- *     queue is the caller's own (a setup without system users, a note);
+ *     services: a queue of facteur-queue's needs queue-inject setuid to
+ *     it (a problem otherwise); a queue of the caller's own, or of
+ *     another user (a setup without system users, as the demo's), is a
+ *     note;
  *   - listeners: something listening on 143 or 110 (IMAP, POP3 without
  *     TLS: facteur offers neither) is a problem, on 587 a note;
  *   - the DNS of each local domain, unless --no-dns (through the
@@ -74,6 +76,7 @@
 #include "tlscert.h"
 
 #define CERT_DAYS_MIN 14
+#define QUEUE_OWNER "facteur-queue" /* facteur init's queue owner */
 /* BearSSL counts days from January 1st, year 0 (proleptic Gregorian):
  * the epoch is day 719528. */
 #define BR_EPOCH_DAYS 719528
@@ -361,6 +364,15 @@ check_dirs(void)
             snprintf(what, sizeof what, "queue-inject is not setuid and the "
                 "queue %s is yours (%s): only you and root can queue mail",
                 q, owner);
+            note(what);
+        } else if (strcmp(owner, QUEUE_OWNER) != 0) {
+            /* Not the installed layout (the demo gives the queue to the
+             * services' uid and group): who may write it is the
+             * admin's arrangement. */
+            snprintf(what, sizeof what, "queue-inject is not setuid and the "
+                "queue %s belongs to %s: only that user (and its group, "
+                "where the queue is group-writable) can queue mail", q,
+                owner);
             note(what);
         } else {
             snprintf(what, sizeof what, "the queue %s belongs to %s but %s "

@@ -252,6 +252,12 @@ else
     check "facteur check: queue-inject setuid to the queue's owner, the directories there" \
         sh -c "grep -q '^ok: queue-inject is setuid to the queue.s owner (facteur-queue)' '$T/check' &&
             grep -q '^ok: the queue, the mail root and the state directory /var/lib/facteur exist' '$T/check'"
+    # The bit lost (a copy installed by hand): check names the problem.
+    host chmod 0755 /usr/local/bin/queue-inject
+    host /usr/local/bin/facteur check --no-dns >"$T/check2"
+    check "queue-inject no longer setuid: facteur check, a problem with the fix" \
+        sh -c "grep -q '^problem: the queue /var/spool/facteur belongs to facteur-queue but /usr/local/bin/queue-inject is not setuid to it' '$T/check2' &&
+            grep -q 'fix: facteur init (as root) makes it setuid' '$T/check2'"
     host sh -c "make -s -C '$TOP' install >'$T/inst2' 2>&1"
     check "make install again (an upgrade) keeps queue-inject setuid" \
         test "$(host stat -c '%U %a' /usr/local/bin/queue-inject)" = "facteur-queue 4711"
