@@ -341,6 +341,8 @@ check_dirs(void)
     char q[PATH_LEN], m[PATH_LEN], sd[PATH_LEN], p[PATH_LEN + 16];
     char qi[PATH_LEN], what[3 * PATH_LEN], owner[64];
     const char *const sub[] = { "authfail", "mta-sts" };
+    const char *const without[] = { "submission and IMAP logins are "
+        "refused (try later)", "MTA-STS policies are not cached" };
     const struct passwd *pw;
     struct stat qs, st;
     size_t i;
@@ -392,8 +394,7 @@ check_dirs(void)
             snprintf(p, sizeof p, "%s/%s", sd, sub[i]);
             if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
                 snprintf(what, sizeof what, "%s is missing: %s", p,
-                    sub[i][0] == 'a' ? "submission and IMAP logins are "
-                    "refused (try later)" : "MTA-STS policies are not cached");
+                    without[i]);
                 problem(what, "facteur init makes it");
                 bad = 1;
             }
@@ -658,7 +659,6 @@ struct backup {
     struct dns *dns;
     const char *host;
     struct table *domains;
-    unsigned n;
 };
 
 static int
@@ -671,7 +671,6 @@ check_backup(const char *d, void *arg)
     size_t i;
     int r;
 
-    b->n++;
     if (dnsname_canon(canon, sizeof canon, d, strlen(d)) == -1) {
         snprintf(what, sizeof what, "backupmx: \"%.255s\" is not a domain",
             d);
@@ -763,7 +762,7 @@ cmd_check(int argc, char **argv)
         note("the DNS was not checked (--no-dns)");
     }
     {
-        struct backup b = { NULL, host, &domains, 0 };
+        struct backup b = { NULL, host, &domains };
         struct stat st;
         if (usedns && host[0] && dns_init(&dns) == 0)
             b.dns = &dns;
