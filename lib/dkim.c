@@ -991,6 +991,16 @@ dkim_key_record(const struct dkim_key *k, char *out, size_t outlen)
     return b == -1 ? -1 : b + (long)sizeof rsa - 1;
 }
 
+/* An HMAC-DRBG seeded by the system's source (getrandom).  0 or -1. */
+static int
+seed_rng(br_hmac_drbg_context *rng)
+{
+    br_prng_seeder seeder = br_prng_seeder_system(NULL);
+
+    br_hmac_drbg_init(rng, &br_sha256_vtable, NULL, 0);
+    return seeder != NULL && seeder(&rng->vtable) ? 0 : -1;
+}
+
 long
 dkim_keygen(char *pem, size_t pemlen)
 {
@@ -998,16 +1008,13 @@ dkim_keygen(char *pem, size_t pemlen)
     static unsigned char kpub[BR_RSA_KBUF_PUB_SIZE(DKIM_KEYGEN_BITS)];
     static unsigned char d[DKIM_KEYGEN_BITS / 8 + 1], der[2048];
     br_hmac_drbg_context rng;
-    br_prng_seeder seeder;
     br_rsa_private_key sk;
     br_rsa_public_key pk;
     size_t dn, kn, pn;
     long r = -1;
     int e = EIO;
 
-    br_hmac_drbg_init(&rng, &br_sha256_vtable, NULL, 0);
-    seeder = br_prng_seeder_system(NULL);
-    if (seeder == NULL || !seeder(&rng.vtable))
+    if (seed_rng(&rng) == -1)
         goto out;
     if (!br_rsa_keygen_get_default()(&rng.vtable, &sk, kpriv, &pk, kpub,
             DKIM_KEYGEN_BITS, 65537))
@@ -1043,14 +1050,11 @@ dkim_keygen_ed25519(char *pem, size_t pemlen)
 {
     unsigned char der[sizeof ed_pkcs8 + 32];
     br_hmac_drbg_context rng;
-    br_prng_seeder seeder;
     size_t pn;
     long r = -1;
     int e = EIO;
 
-    br_hmac_drbg_init(&rng, &br_sha256_vtable, NULL, 0);
-    seeder = br_prng_seeder_system(NULL);
-    if (seeder == NULL || !seeder(&rng.vtable))
+    if (seed_rng(&rng) == -1)
         goto out;
     memcpy(der, ed_pkcs8, sizeof ed_pkcs8);
     br_hmac_drbg_generate(&rng, der + sizeof ed_pkcs8, 32);
