@@ -33,6 +33,13 @@
  * that user exists), so every Maildir belongs to that one user.
  * Limits: header scan for loops covers the header section only; each
  * read waits at most READ_TIMEOUT.
+ * More messages (LOCAL_REUSE set and fd 3 a socket, queue-run's): after
+ * a delivery it sends the record "0" on fd 3 instead of exiting, then
+ * waits there for the next job: one record "<recipient>\0<sender>\0"
+ * with the message file's descriptor (SCM_RIGHTS), which becomes fd 0.
+ * So one process, one start-up and one change of user serve many
+ * messages.  A failure still ends the process with its exit code and
+ * reason, as above; EOF on fd 3 ends it with 0.
  * Not yet: SRS for forwards to remote targets, quotas.
  */
 #include <errno.h>
@@ -44,6 +51,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -53,6 +61,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "exitcode.h"
+#include "fdpass.h"
 #include "log.h"
 #include "loop.h"
 #include "maildir.h"
@@ -63,6 +72,8 @@
 
 #define READ_TIMEOUT_MS (3600 * 1000)
 #define PATH_MAX_LEN 4096
+/* A job record on fd 3: recipient and sender, NUL-terminated. */
+#define REUSE_JOB_MAX (2 * ADDR_MAX + 2)
 
 static const char *conf;
 
@@ -237,8 +248,9 @@ deliver_maildir(struct buf *in, const char *maildir, const char *folder,
         folder ? folder : "INBOX", name);
 }
 
-/* Forward to the targets (text0 in v) through queue-inject. */
-static _Noreturn void
+/* Forward to the targets (text0 in v) through queue-inject; returns
+ * when they are queued. */
+static void
 forward(struct buf *in, const char *argv0, const struct sa *v,
     const char *sender, const char *rcpt)
 {
@@ -283,19 +295,20 @@ forward(struct buf *in, const char *argv0, const struct sa *v,
         ;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         log_info("forwarded to=%s targets=%zu", rcpt, n - 3);
-        exit(EXIT_OK);
+        return;
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 100)
         die(EXIT_PERM, "forward refused by queue-inject", rcpt);
     die(EXIT_TEMP, "forward failed in queue-inject", rcpt);
 }
 
-int
-main(int argc, char **argv)
+/* Deliver the message on fd 0 to rcpt; returns when it is delivered,
+ * exits with the code and the reason otherwise. */
+static void
+deliver(const char *argv0, const char *rcpt, const char *sender)
 {
     static unsigned char inmem[65536];
     char maildir[MAILDIR_PATH_MAX];
-    const char *sender = getenv("SENDER");
     struct sa v = SA_INIT(RCPT_VALUE_MAX);
     struct rcpt_tables t;
     struct rcpt_res res;
@@ -303,19 +316,8 @@ main(int argc, char **argv)
     struct buf in;
     int kind, quarantine;
 
-    log_init("local-deliver");
-    signal(SIGPIPE, SIG_IGN);
-    conf = conf_dir();
-    if (argc != 2)
-        die(EXIT_PERM, "usage: local-deliver recipient < message", NULL);
-    if (sender == NULL)
-        sender = "";
-    /* Mailboxes belong to one owner ($FACTEUR_CONF/mailowner, default
-     * facteur-mail): never written as root. */
-    if (priv_become("mailowner", "facteur-mail") == -1)
-        die(EXIT_TEMP, "cannot become the mailbox owner", strerror(errno));
-    if (addr_parse(argv[1], strlen(argv[1]), 0, &a) == -1)
-        die(EXIT_PERM, "malformed recipient", argv[1]);
+    if (addr_parse(rcpt, strlen(rcpt), 0, &a) == -1)
+        die(EXIT_PERM, "malformed recipient", rcpt);
     if (rcpt_open(&t, conf) == -1)
         die(EXIT_TEMP, "cannot open the tables in", conf);
     switch (rcpt_local_domain(&t, a.domain)) {
@@ -345,10 +347,13 @@ main(int argc, char **argv)
             tag = "Junk"; /* the folder imapd makes; the inbox without it */
         deliver_maildir(&in, maildir, tag, sender, a.full);
         sa_wipe(&v);
-        return EXIT_OK;
+        return;
     }
-    if (kind == RCPT_ALIAS)
-        forward(&in, argv[0], &v, sender, a.full);
+    if (kind == RCPT_ALIAS) {
+        forward(&in, argv0, &v, sender, a.full);
+        sa_wipe(&v);
+        return;
+    }
     /* RFC 5321 4.5.1 (and RFC 2142 for abuse@): these always exist.
      * Without a user or alias of their own they go to the address in
      * $FACTEUR_CONF/postmaster; without that, the mail waits (111) for
@@ -365,7 +370,67 @@ main(int argc, char **argv)
         sa_truncate(&v, 0);
         if (sa_append(&v, pa.full, strlen(pa.full) + 1) == -1)
             die(EXIT_TEMP, "out of memory", NULL);
-        forward(&in, argv[0], &v, sender, a.full);
+        forward(&in, argv0, &v, sender, a.full);
+        sa_wipe(&v);
+        return;
     }
     die(EXIT_PERM, "no such user", a.full);
+}
+
+/* LOCAL_REUSE: report the delivery on fd 3 and take the next job from
+ * it, its message as fd 0.  0 when there is none (EOF: queue-run is done
+ * with us); a record that is not a job is a temporary failure of that
+ * job (queue-run then sees us exit and retries it). */
+static int
+next_job(char *job, const char **rcpt, const char **sender)
+{
+    ssize_t got;
+    size_t len;
+    int fd = -1;
+
+    if (send(3, "0", 1, MSG_NOSIGNAL) != 1)
+        return 0;
+    got = fdpass_recv(3, job, REUSE_JOB_MAX, &fd);
+    if (got == 0)
+        return 0;
+    if (got < 0)
+        die(EXIT_TEMP, "bad job record on fd 3", strerror(errno));
+    len = strnlen(job, (size_t)got);
+    if (len == 0 || len + 1 >= (size_t)got || job[got - 1] != 0
+        || strlen(job + len + 1) != (size_t)got - len - 2 || dup2(fd, 0) == -1)
+        die(EXIT_TEMP, "bad job record on fd 3", NULL);
+    close(fd);
+    *rcpt = job;
+    *sender = job + len + 1;
+    return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    static char job[REUSE_JOB_MAX];
+    const char *sender = getenv("SENDER"), *rcpt;
+    struct stat st;
+    int reuse;
+
+    log_init("local-deliver");
+    signal(SIGPIPE, SIG_IGN);
+    conf = conf_dir();
+    if (argc != 2)
+        die(EXIT_PERM, "usage: local-deliver recipient < message", NULL);
+    if (sender == NULL)
+        sender = "";
+    /* queue-run's offer of more messages: fd 3, said so in LOCAL_REUSE
+     * (an fd 3 inherited by chance must not be read) */
+    reuse = getenv("LOCAL_REUSE") != NULL && fstat(3, &st) == 0
+        && S_ISSOCK(st.st_mode);
+    /* Mailboxes belong to one owner ($FACTEUR_CONF/mailowner, default
+     * facteur-mail): never written as root. */
+    if (priv_become("mailowner", "facteur-mail") == -1)
+        die(EXIT_TEMP, "cannot become the mailbox owner", strerror(errno));
+    rcpt = argv[1];
+    do
+        deliver(argv[0], rcpt, sender);
+    while (reuse && next_job(job, &rcpt, &sender));
+    return EXIT_OK;
 }

@@ -14,7 +14,8 @@
  * at the first try costs no state write at all.  Every pending recipient of a message due
  * is delivered: local ones by local-deliver (a sibling program, message
  * on fd 0, SENDER in the environment, its one-line reason on stderr),
- * LOCAL_MAX at a time; remote ones by remote-send, one process for the
+ * LOCAL_MAX at a time, each of which stays LOCAL_IDLE_MS after a delivery
+ * for the next local recipient (struct job); remote ones by remote-send, one process for the
  * recipients of a message at one domain (REMOTE_RCPTS_MAX at most, its
  * report on stdout: lib/rreport.h), REMOTE_MAX at a time and
  * REMOTE_PER_DOMAIN to one domain; a remote-send whose report is in
@@ -84,6 +85,9 @@
  * for the next message to the same domain (Postfix's connection cache
  * time), then is told to QUIT. */
 #define REMOTE_IDLE_MS 2000
+/* A local-deliver that delivered waits this long for another recipient:
+ * one start-up (exec, tables, change of user) for a burst of mail. */
+#define LOCAL_IDLE_MS 5000
 #define MESSAGES_MAX 100000
 #define REASON_READ_MAX 1024
 
@@ -99,7 +103,11 @@ struct msg {
  * (m NULL), with its connection open: the next message to its domain
  * goes to it on ctl, a SOCK_SEQPACKET socket (its fd 3): one record
  * "<domain>\0<sender>\0<rcpt>\0..." with the message file's descriptor;
- * closing ctl tells it to QUIT. */
+ * closing ctl tells it to QUIT.  A local-deliver reports a delivery as
+ * the record "0" on ctl and stays, idle, for the next local recipient of
+ * any message: the record "<rcpt>\0<sender>\0" with the message file's
+ * descriptor (cmd/local-deliver); a failure ends it, with its exit code
+ * and reason, as without ctl. */
 struct job {
     pid_t pid;
     struct msg *m;             /* NULL: an idle remote-send */
@@ -411,7 +419,8 @@ spawn(struct job *jb, struct msg *m, const char *prog, char **args,
         if (ctl != -1) { /* fd 3, open across exec */
             if ((ctl == 3 ? fcntl(3, F_SETFD, 0) : dup2(ctl, 3)) == -1)
                 _exit(EXIT_TEMP);
-            putenv((char *)"REMOTE_REUSE=1");
+            putenv(jb->remote ? (char *)"REMOTE_REUSE=1"
+                              : (char *)"LOCAL_REUSE=1");
         }
         putenv(env);
         selfpipe_close();
@@ -433,12 +442,15 @@ spawn(struct job *jb, struct msg *m, const char *prog, char **args,
     return 0;
 }
 
+static void retire(struct job *jb);
+
 static void
 start_local(struct msg *m, size_t r, int slot)
 {
     char ld[4096];
     char *args[3];
     struct job *jb = &jobs[slot];
+    int sp[2];
 
     if (sibling_path(argv0, "local-deliver", ld, sizeof ld) == -1)
         return;
@@ -449,8 +461,67 @@ start_local(struct msg *m, size_t r, int slot)
     jb->r = r;
     jb->nr = 0;
     jb->rs = NULL;
-    if (spawn(jb, m, ld, args, 2, -1) == 0)
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+        sp[0] = sp[1] = -1; /* no reuse: one recipient, as before */
+    if (spawn(jb, m, ld, args, 2, sp[1]) == 0) {
         m->q.r[r].busy = 1;
+        jb->ctl = sp[0];
+        jb->idle_until = 0;
+    } else if (sp[0] != -1) {
+        close(sp[0]);
+    }
+    if (sp[1] != -1)
+        close(sp[1]);
+}
+
+/* An idle local-deliver, or -1. */
+static int
+idle_local(void)
+{
+    int i;
+
+    for (i = 0; i < JOBS_MAX; i++)
+        if (jobs[i].pid > 0 && !jobs[i].remote && jobs[i].m == NULL
+            && jobs[i].ctl != -1)
+            return i;
+    return -1;
+}
+
+/* Recipient r of m to the idle local-deliver in slot, with the message
+ * file.  0; -1 when it cannot take it (it is retired, r stays as it
+ * was). */
+static int
+give_local(struct msg *m, size_t r, int slot)
+{
+    struct job *jb = &jobs[slot];
+    struct sa rec = SA_INIT(2 * ADDR_MAX + 2);
+    int mfd, ok;
+
+    if (sa_append(&rec, m->q.r[r].addr, strlen(m->q.r[r].addr) + 1) == -1
+        || sa_append(&rec, m->q.sender, strlen(m->q.sender) + 1) == -1) {
+        sa_free(&rec);
+        retire(jb);
+        return -1;
+    }
+    mfd = openat(messfd, m->id, O_RDONLY | O_CLOEXEC);
+    if (mfd == -1) {
+        log_warn("message file missing id=%s", m->id);
+        sa_free(&rec);
+        return -1;
+    }
+    ok = fdpass_send(jb->ctl, rec.s, rec.len, mfd) == 0;
+    close(mfd);
+    sa_free(&rec);
+    if (!ok) {
+        retire(jb);
+        return -1;
+    }
+    jb->m = m;
+    jb->r = r;
+    jb->idle_until = 0;
+    jb->deadline = loop_now() + DELIVERY_TIMEOUT * 1000;
+    m->q.r[r].busy = 1;
+    return 0;
 }
 
 /* remote-send for the pending recipients of m at domain (from first on). */
@@ -659,7 +730,10 @@ schedule(void)
                 continue;
             loc = is_local(&dq, r->addr);
             if (loc == 1) {
-                int slot = free_slot(0, NULL);
+                int slot = idle_local();
+                if (slot != -1 && give_local(m, j, slot) == 0)
+                    continue;
+                slot = free_slot(0, NULL);
                 if (slot == -1) {
                     waiting = 1;
                     continue;
@@ -859,17 +933,37 @@ job_done(struct job *jb, int st)
     }
 }
 
-/* A remote-send's report came whole while it runs: its message is done,
- * and it waits, connected, for another one to its domain. */
+/* A remote-send's report came whole while it runs, or a local-deliver
+ * reported its delivery: its message is done, and it waits for another
+ * one (a remote-send connected, for its domain). */
 static void
 report_in(struct job *jb)
 {
     message_done(jb, 0);
-    jb->out = (struct sa)SA_INIT(RREPORT_MAX);
-    jb->idle_until = loop_now() + REMOTE_IDLE_MS;
+    jb->out = (struct sa)SA_INIT(jb->remote ? RREPORT_MAX : REASON_READ_MAX);
+    jb->idle_until = loop_now()
+        + (jb->remote ? REMOTE_IDLE_MS : LOCAL_IDLE_MS);
     jb->deadline = jb->idle_until + 60 * 1000; /* it must go by then */
     if (stopping || jb->ctl == -1)
         retire(jb);
+}
+
+/* A local-deliver's record on ctl: "0" is a delivery made; anything
+ * else, or EOF, ends our use of it and its exit status tells. */
+static void
+local_report(struct job *jb)
+{
+    char b[16];
+    ssize_t r = recv(jb->ctl, b, sizeof b, MSG_DONTWAIT);
+
+    if (r == -1 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (r == 1 && b[0] == '0') {
+        sa_truncate(&jb->out, 0); /* its log lines, not a reason */
+        report_in(jb);
+        return;
+    }
+    retire(jb);
 }
 
 static void
@@ -975,7 +1069,7 @@ main(int argc, char **argv)
     load_info();
     log_info("start queue=%s messages=%zu", qdir, nmsgs);
     for (;;) {
-        struct pollfd pf[2 + JOBS_MAX];
+        struct pollfd pf[2 + 2 * JOBS_MAX];
         nfds_t n = 2;
         int64_t next, deadline;
 
@@ -1017,6 +1111,12 @@ main(int argc, char **argv)
                 pf[n].fd = jobs[i].outfd;
                 pf[n].events = POLLIN;
                 n++;
+                if (!jobs[i].remote && jobs[i].m != NULL
+                    && jobs[i].ctl != -1) {
+                    pf[n].fd = jobs[i].ctl;
+                    pf[n].events = POLLIN;
+                    n++;
+                }
             }
         if (loop_poll(pf, n, deadline) == -1 && errno != EINTR)
             log_die(EXIT_TEMP, "poll error=%s", strerror(errno));
@@ -1034,6 +1134,9 @@ main(int argc, char **argv)
                 if (jobs[i].remote && jobs[i].m != NULL
                     && report_whole(&jobs[i]))
                     report_in(&jobs[i]);
+                if (!jobs[i].remote && jobs[i].m != NULL
+                    && jobs[i].ctl != -1)
+                    local_report(&jobs[i]);
                 if (jobs[i].m == NULL && jobs[i].ctl != -1
                     && (stopping || loop_now() >= jobs[i].idle_until))
                     retire(&jobs[i]);

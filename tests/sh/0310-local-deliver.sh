@@ -110,4 +110,48 @@ if is_root && mkdir -p "$T/small" && mount -t tmpfs -o size=128k tmpfs "$T/small
 else
     skip "disk-full test needs root and tmpfs"
 fi
+# LOCAL_REUSE: queue-run's protocol on fd 3 (a SEQPACKET socket): "0"
+# after each delivery, then the next job "<rcpt>\0<sender>\0" with the
+# message's descriptor; EOF ends it with 0, a bad record with 111.
+cat >"$T/reuse.py" <<'PYEOF'
+import array, os, socket, subprocess, sys
+ld, tmp = sys.argv[1], sys.argv[2]
+def msgfd(subject):
+    p = os.path.join(tmp, "m-" + subject)
+    with open(p, "wb") as f:
+        f.write(b"Subject: " + subject.encode() + b"\r\n\r\nx\r\n")
+    return os.open(p, os.O_RDONLY)
+def job(sock, rcpt, sender, subject):
+    fd = msgfd(subject)
+    sock.sendmsg([rcpt.encode() + b"\0" + sender.encode() + b"\0"],
+                 [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+    os.close(fd)
+def run(jobs, bad=None):
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    first = msgfd("reuse-0")
+    env = dict(os.environ, SENDER="bob@example.net", LOCAL_REUSE="1")
+    p = subprocess.Popen([ld, "alice@example.org"], stdin=first, env=env,
+                         pass_fds=[3], preexec_fn=lambda: os.dup2(b.fileno(), 3))
+    os.close(first)
+    b.close()
+    reports = [a.recv(16)]
+    for i, r in enumerate(jobs):
+        job(a, r, "carol@example.net", "reuse-%d" % (i + 1))
+        reports.append(a.recv(16))
+    if bad is not None:
+        a.send(bad)
+    a.close()
+    return p.wait(), reports
+rc, reps = run(["alice@example.org", "alice+x@example.org"])
+print(rc, b"".join(reps).decode())
+rc, reps = run([], bad=b"no-sender-field")
+print(rc, b"".join(reps).decode())
+PYEOF
+python3 "$T/reuse.py" "$LD" "$T" >"$T/reuse.out" 2>"$T/reuse.err"
+check "LOCAL_REUSE: three deliveries, three reports, exit 0 at EOF" \
+    test "$(sed -n 1p "$T/reuse.out")" = "0 000"
+check "LOCAL_REUSE: the later jobs' sender and recipient are used" \
+    sh -c "grep -l '^Subject: reuse-2' '$M'/example.org/alice/new/* | xargs grep -q '^Return-Path: <carol@example.net>'"
+check "LOCAL_REUSE: a malformed job record: exit 111" \
+    test "$(sed -n 2p "$T/reuse.out")" = "111 0"
 finish

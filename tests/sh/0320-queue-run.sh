@@ -53,6 +53,36 @@ printf 'Subject: from null\n\nx\n' | "$QI" -f '' nobody@example.org
 check "failure of a message from <>: double bounce to postmaster" \
     wait_for 5 nfiles postmaster 1
 
+# One local-deliver serves a burst: after a delivery it waits for the
+# next recipient (LOCAL_REUSE), so 20 messages in a row are not 20
+# processes (at most LOCAL_MAX, 10, run at once, plus one more after
+# the failure); an unknown user among them ends that process with its
+# bounce, and the next message gets a fresh one.  Idle, it goes after
+# LOCAL_IDLE_MS (5 s).
+pids_before=$(ls "$M/example.org/alice/new" | sed 's/.*P\([0-9]*\)R.*/\1/' | sort -u | wc -l)
+i=0
+while [ $i -lt 20 ]; do
+    [ $i -eq 10 ] && printf 'Subject: burst-nobody\n\nx\n' |
+        "$QI" -f bob@example.org nobody2@example.org
+    printf 'Subject: burst-%s\n\nx\n' $i | "$QI" -f bob@example.org alice@example.org
+    i=$((i + 1))
+done
+check "burst: 20 messages delivered" wait_for 5 nfiles alice 21
+check "burst: the unknown user among them bounced" \
+    wait_for 5 sh -c "grep -l '^Final-Recipient: rfc822; nobody2@example.org' '$M'/example.org/bob/new/* >/dev/null"
+pids=$(ls "$M/example.org/alice/new" | sed 's/.*P\([0-9]*\)R.*/\1/' | sort -u | wc -l)
+check "burst: delivered by $((pids - pids_before)) local-deliver processes, not 20" \
+    test $((pids - pids_before)) -le 11
+ours() {
+    for p in $(pgrep -x local-deliver); do
+        tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qx "FACTEUR_CONF=$FACTEUR_CONF" && echo "$p"
+    done
+}
+check "burst: an idle local-deliver waits (LOCAL_IDLE_MS)" test -n "$(ours)"
+no_ours() { test -z "$(ours)"; }
+check "burst: and is gone after it" wait_for 8 no_ours
+grep -l '^Subject: burst-' "$M"/example.org/alice/new/* | xargs rm -f
+
 # A remote domain whose route leads to a closed port: remote-send is
 # run, fails at once, and the recipient waits with its reason.
 DEAD=$(freeport)
