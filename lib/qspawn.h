@@ -8,6 +8,14 @@
  * pipes; its stderr is ours.  No shell ever runs.
  * Abandoning a message is closing the envelope pipe with nothing written:
  * the queue program then exits non-zero and queues nothing.
+ *
+ * Without $FACTEUR_QUEUE, queue-inject runs once for all the messages of
+ * the calling process (an SMTP session): `queue-inject -s`, its fd 0 a
+ * SOCK_SEQPACKET socket that brings each message's two pipes and takes
+ * back "0" once the message is queued; a failure ends it with the exit
+ * code it would have had for that one message, and the next message
+ * starts another.  That saves a fork and an exec (and queue-inject's
+ * start-up) per message.  Filters stay one process per message.
  * Exit codes (qmail-queue): 0 queued, 11-40 permanent, anything else
  * (and a signal) temporary.
  */
@@ -21,8 +29,9 @@
 
 struct qspawn {
     pid_t pid;
-    int msgfd; /* write the message here */
-    int envfd; /* then the envelope here */
+    int msgfd;   /* write the message here */
+    int envfd;   /* then the envelope here */
+    int session; /* pid is queue-inject -s (qspawn.c's) */
 };
 
 /**

@@ -1,5 +1,5 @@
 # 0200-queue-inject.sh - queue-inject: canonical form, envelope, address
-# checks, limits, qmail-queue mode, commit order (strace), disk full
+# checks, limits, qmail-queue and session modes, commit order (strace), disk full
 # (a small tmpfs), concurrent injectors.
 . "$(dirname "$0")/../lib.sh"
 CONF=$T/conf
@@ -118,6 +118,71 @@ check "qmail-queue mode: too large is 31" \
 rm "$CONF/sizelimit"
 check "nothing left by refused messages" \
     test "$(count todo)$(count mess)$(count tmp)" = 000
+
+# qmail-queue's order: the whole message first, then the envelope.  A
+# message larger than a pipe's buffer must not leave both sides waiting.
+cat >"$T/qorder.py" <<'PYEOF'
+import os, subprocess, sys
+mr, mw = os.pipe(); er, ew = os.pipe()
+p = subprocess.Popen([sys.argv[1]], stdin=mr, stdout=er, stderr=subprocess.DEVNULL)
+os.close(mr); os.close(er)
+os.write(mw, b"Subject: big\r\n\r\n" + b"x" * 70 * 15000 + b"\r\n")
+os.close(mw)
+os.write(ew, b"Fa@b.c\0Tuser@example.org\0\0"); os.close(ew)
+print(p.wait())
+PYEOF
+check "qmail-queue mode: 1 MB written before the envelope is queued (0)" \
+    test "$(timeout 20 $PY "$T/qorder.py" "$QI")" = 0
+empty_queue
+
+# Session mode (-s): fd 0 a SEQPACKET socket; per message the records
+# "m" and "e" with the message's and the envelope's pipes; "0" back once
+# queued; a failure ends the process with qmail-queue's code; EOF ends it
+# with 0.
+cat >"$T/session.py" <<'PYEOF'
+import array, os, socket, subprocess, sys
+qi = sys.argv[1]
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+p = subprocess.Popen([qi, "-s"], stdin=b, stdout=b, stderr=subprocess.DEVNULL)
+b.close()
+def give(kind, fd):
+    a.sendmsg([kind], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+out = []
+msgs = [(b"Fa@b.c\0Tone@example.org\0\0", b"Subject: s1\n\none\n"),
+        (b"F\0Ttwo@example.org\0Tthree@example.org\0\0", b"Subject: s2\n\n" + b"y" * 200000 + b"\n"),
+        (b"Fa@b.c\0Tnot an address\0\0", b"Subject: s3\n\nthree\n")]
+for env, body in msgs:
+    mr, mw = os.pipe(); er, ew = os.pipe()
+    give(b"m", mr); give(b"e", er); os.close(mr); os.close(er)
+    os.write(mw, body); os.close(mw)
+    os.write(ew, env); os.close(ew)
+    r = a.recv(8)
+    out.append(r.decode() or "eof")
+    if not r:
+        break
+a.close()
+print(" ".join(out), p.wait())
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+p = subprocess.Popen([qi, "-s"], stdin=b, stdout=b, stderr=subprocess.DEVNULL)
+b.close(); a.close()
+print(p.wait())
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+p = subprocess.Popen([qi, "-s"], stdin=b, stdout=b, stderr=subprocess.DEVNULL)
+b.close(); a.send(b"junk"); a.close()
+print(p.wait())
+PYEOF
+timeout 30 $PY "$T/session.py" "$QI" >"$T/session.out" 2>&1
+check "session mode: two messages queued by one process, then a bad address ends it with 11" \
+    test "$(sed -n 1p "$T/session.out")" = "0 0 eof 11"
+check "session mode: both envelopes and messages stored, nothing of the third" \
+    sh -c "[ \$(ls '$Q/todo' | wc -l) -eq 2 ] && cat '$Q'/todo/* | grep -q 'Tthree@example.org' && grep -l '^Subject: s2' '$Q'/mess/* | xargs cat | wc -c | grep -q '^20[0-9][0-9][0-9][0-9]$' && [ \$(ls '$Q/tmp' | wc -l) -eq 0 ]"
+check "session mode: EOF before a message is exit 0" \
+    test "$(sed -n 2p "$T/session.out")" = 0
+check "session mode: a record that is not m/e is 91" \
+    test "$(sed -n 3p "$T/session.out")" = 91
+check "session mode: -s takes nothing else" \
+    sh -c "! '$QI' -s -f a@b.c user@example.org </dev/null 2>/dev/null"
+empty_queue
 
 # The commit order, as the kernel saw it.
 if command -v strace >/dev/null 2>&1; then

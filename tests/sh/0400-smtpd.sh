@@ -32,6 +32,15 @@ check "swaks, plain: delivered to the Maildir" \
     --from sender@remote.test --to alice@example.org \
     --header "Subject: swaks-plain"
 check "swaks plain: in alice's Maildir" delivered alice "Subject: swaks-plain"
+# A message far larger than a pipe's buffer (1 MB): the queue program
+# must read the message while smtpd writes it, whatever comes after.
+$PY -c "import sys; sys.stdout.write(''.join('line %06d of a large message, long enough\\n' % i for i in range(24000)))" >"$T/large.txt"
+check "a 1 MB message is accepted (250) without waiting on the queue program" \
+    timeout 60 swaks -S --server "127.0.0.1:$P" --helo client.test \
+    --from sender@remote.test --to alice@example.org \
+    --header "Subject: swaks-large" --body "$T/large.txt" -n
+check "the 1 MB message is in the Maildir, whole" \
+    wait_for 5 sh -c "grep -l 'Subject: swaks-large' '$M'/example.org/alice/new/* | xargs grep -c 'of a large message' | grep -qx 24000"
 check "swaks, STARTTLS" swaks -S -tls --server "127.0.0.1:$P" \
     --helo client.test --from sender@remote.test --to alice@example.org \
     --header "Subject: swaks-tls"
