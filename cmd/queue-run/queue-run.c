@@ -30,7 +30,9 @@
  * bounce (a failed double bounce is dropped).  A message still pending
  * after delaywarning gets one RFC 3464 warning (Action: delayed) to its
  * sender, never to <>.  A message with nothing
- * pending is removed (info, then mess).
+ * pending is removed: its todo/ or info/ entry, then, once that
+ * directory is synced (one sync for all the messages done in a turn of
+ * the loop), its mess/ file.
  * Crash safety: the state on disk is always the last one recorded; a
  * delivery whose result was not recorded is made again (at least once).
  * Files left in tmp/, and mess/ files with neither todo/ nor info/, are
@@ -346,6 +348,55 @@ running(const struct msg *m)
     return 0;
 }
 
+/* Messages whose state (todo/ or info/ entry) is unlinked: the
+ * directories are synced once for all of them, at the end of the loop's
+ * turn (gone_flush), and only then do their mess/ files go.  A crash
+ * before that delivers them again (at least once), never loses one. */
+static char (*gone)[QUEUE_ID_LEN + 1];
+static size_t ngone, gonecap;
+static int gone_todo, gone_info; /* which directories need the sync */
+
+static int
+gone_add(const char *id, int in_todo)
+{
+    if (ngone == gonecap) {
+        size_t cap = gonecap ? 2 * gonecap : 64;
+        void *n = realloc(gone, cap * sizeof *gone);
+        if (n == NULL) {
+            /* no room to defer: sync now, as it always could */
+            if (fsync(in_todo ? todofd : infofd) == -1)
+                return -1;
+            unlinkat(messfd, id, 0);
+            return 0;
+        }
+        gone = n;
+        gonecap = cap;
+    }
+    memcpy(gone[ngone++], id, QUEUE_ID_LEN + 1);
+    gone_todo |= in_todo;
+    gone_info |= !in_todo;
+    return 0;
+}
+
+static void
+gone_flush(void)
+{
+    size_t i;
+
+    if (ngone == 0)
+        return;
+    if ((gone_todo && fsync(todofd) == -1)
+        || (gone_info && fsync(infofd) == -1)) {
+        /* their mess/ files stay for the orphan sweep */
+        log_warn("cannot sync the queue's state error=%s", strerror(errno));
+    } else {
+        for (i = 0; i < ngone; i++)
+            unlinkat(messfd, gone[i], 0);
+    }
+    ngone = 0;
+    gone_todo = gone_info = 0;
+}
+
 /* Nothing pending and nothing running: report failures, then remove.
  * Returns 1 if the message is gone from msgs[] (another took its slot). */
 static int
@@ -364,13 +415,9 @@ finish(struct msg *m)
         if (save(m) == -1)
             return 0;
     }
-    if (m->in_todo) {
-        if (unlinkat(todofd, m->id, 0) == -1 || fsync(todofd) == -1)
-            return 0;
-    } else if (unlinkat(infofd, m->id, 0) == -1 || fsync(infofd) == -1) {
+    if (unlinkat(m->in_todo ? todofd : infofd, m->id, 0) == -1
+        || gone_add(m->id, m->in_todo) == -1)
         return 0;
-    }
-    unlinkat(messfd, m->id, 0);
     log_info("done id=%s failed=%d", m->id, failed);
     for (i = 0; i < nmsgs; i++)
         if (msgs[i] == m) {
@@ -1090,10 +1137,12 @@ main(int argc, char **argv)
             for (i = 0; i < JOBS_MAX && jobs[i].pid <= 0; i++)
                 ;
             if (i == JOBS_MAX) {
+                gone_flush();
                 log_info("stop");
                 return EXIT_OK;
             }
         }
+        gone_flush(); /* before we may sleep */
         deadline = next == -1 ? -1 : loop_now()
                 + (next - (int64_t)time(NULL)) * 1000 + 50;
         for (i = 0; i < JOBS_MAX; i++) {
