@@ -1,4 +1,5 @@
 /* queue.c - queue directory and durable commit (see queue.h). */
+#define _GNU_SOURCE /* O_TMPFILE (Linux) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -73,6 +74,30 @@ make_id(char *id)
     id[QUEUE_ID_LEN] = 0;
 }
 
+/*
+ * A new file for tmp/name: an unnamed one (O_TMPFILE) where the kernel
+ * and the file system have them and /proc/self/fd can name it later, so
+ * that no name is made in tmp/ and removed again and a crash leaves
+ * nothing there; else tmp/name itself.  name is set to "" for the first.
+ */
+static int
+new_file(struct queue *q, char *name)
+{
+    static int notmp; /* O_TMPFILE failed once: do not try again */
+    int fd;
+
+    if (!notmp && access("/proc/self/fd", X_OK) == 0) {
+        fd = openat(q->tmp, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
+        if (fd != -1) {
+            name[0] = 0;
+            return fd;
+        }
+        notmp = 1;
+    }
+    return openat(q->tmp, name,
+        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
 int
 queue_begin(struct queue *q, struct queue_msg *m)
 {
@@ -84,8 +109,7 @@ queue_begin(struct queue *q, struct queue_msg *m)
         /* The id must be free in mess/ too: link() there would fail. */
         if (faccessat(q->mess, m->id, F_OK, 0) == 0)
             continue;
-        m->fd = openat(q->tmp, m->tmpname,
-            O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        m->fd = new_file(q, m->tmpname);
         if (m->fd != -1)
             return 0;
         if (errno != EEXIST)
@@ -95,11 +119,20 @@ queue_begin(struct queue *q, struct queue_msg *m)
     return -1;
 }
 
-/* Put tmp/<from> in place as <dir>/<id> and make the directory entry
- * durable; the tmp name goes away. */
+/* Put the file fd (tmp/<from>, or unnamed when from is "") in place as
+ * <dir>/<id> and make the directory entry durable; the tmp name goes
+ * away. */
 static int
-place(struct queue *q, const char *from, int dir, const char *id)
+place(struct queue *q, int fd, const char *from, int dir, const char *id)
 {
+    char self[64];
+
+    if (from[0] == 0) {
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        if (linkat(AT_FDCWD, self, dir, id, AT_SYMLINK_FOLLOW) == -1)
+            return -1;
+        return fsync(dir);
+    }
     if (linkat(q->tmp, from, dir, id, 0) == -1)
         return -1;
     (void)unlinkat(q->tmp, from, 0);
@@ -114,25 +147,22 @@ queue_commit(struct queue *q, struct queue_msg *m, const char *env,
     int fd = -1, e;
 
     snprintf(ename, sizeof ename, "%s.e", m->id);
-    if (fsync(m->fd) == -1 || close(m->fd) == -1) {
+    if (fsync(m->fd) == -1
+        || place(q, m->fd, m->tmpname, q->mess, m->id) == -1)
+        goto fail;
+    if (close(m->fd) == -1) {
         m->fd = -1;
         goto fail;
     }
     m->fd = -1;
-    if (place(q, m->tmpname, q->mess, m->id) == -1)
-        goto fail;
-    fd = openat(q->tmp, ename,
-        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    fd = new_file(q, ename);
     if (fd == -1 || fd_write_all(fd, env, envlen, -1) == -1
-        || fsync(fd) == -1)
+        || fsync(fd) == -1 || place(q, fd, ename, q->todo, m->id) == -1)
         goto fail;
     if (close(fd) == -1) {
         fd = -1;
         goto fail;
     }
-    fd = -1;
-    if (place(q, ename, q->todo, m->id) == -1)
-        goto fail;
     return 0;
 fail:
     e = errno;
@@ -155,7 +185,8 @@ queue_abort(struct queue *q, struct queue_msg *m)
         close(m->fd);
         m->fd = -1;
     }
-    (void)unlinkat(q->tmp, m->tmpname, 0);
+    if (m->tmpname[0] != 0)
+        (void)unlinkat(q->tmp, m->tmpname, 0);
 }
 
 int

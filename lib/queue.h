@@ -1,7 +1,9 @@
 /* queue.h - the queue directory and the commit of a new message.
  *
  * Layout (all in one file system, owned by the queue user):
- *   tmp/    files being written: <id>.m, <id>.e
+ *   tmp/    files being written: <id>.m, <id>.e; none where the kernel
+ *           has O_TMPFILE (unnamed files in tmp/, linked into place
+ *           through /proc/self/fd), so nothing is named and unnamed there
  *   mess/   message bodies in canonical form (canon.h), named <id>
  *   todo/   envelopes (envelope.h) of messages queue-run has not taken
  *           yet, named <id>; queue-run watches this directory

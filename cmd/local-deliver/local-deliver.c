@@ -15,9 +15,11 @@
  * <mailroot>/<domain>/<local>/ (mailroot: $FACTEUR_CONF/mailroot; bytes
  * of the local part other than letters, digits, '+', '-', '_' and inner
  * dots are written %XX, so no address can name a path outside it).  The
- * inbox Maildir is created if missing.  Delivery: tmp/ file written with
- * Return-Path: and Delivered-To: first and LF line ends (the Maildir
- * convention), fsync'd, linked into new/, new/ fsync'd; then exit 0.
+ * inbox Maildir is created if missing.  Delivery: a file in tmp/ (an
+ * unnamed one, O_TMPFILE, where the kernel has them and /proc is there)
+ * written with Return-Path: and Delivered-To: first and LF line ends
+ * (the Maildir convention), fsync'd, linked into new/, new/ fsync'd;
+ * then exit 0.
  * A message with mail-auth's mark (an X-Facteur-Quarantine: field: a
  * DMARC p=quarantine failure) goes to the mailbox's Junk folder when it
  * has one.
@@ -42,6 +44,7 @@
  * reason, as above; EOF on fd 3 ends it with 0.
  * Not yet: SRS for forwards to remote targets, quotas.
  */
+#define _GNU_SOURCE /* O_TMPFILE (Linux) */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -192,7 +195,7 @@ deliver_maildir(struct buf *in, const char *maildir, const char *folder,
     struct timeval tv;
     struct stat st;
     size_t i;
-    int fd, d, e;
+    int fd, d, e, unnamed = 0;
 
     if (folder != NULL) {
         pathf(dir, sizeof dir, "%s/.%s", maildir, folder);
@@ -216,29 +219,45 @@ deliver_maildir(struct buf *in, const char *maildir, const char *folder,
     snprintf(name, sizeof name, "%lld.M%ldP%ldR%02x%02x%02x%02x.%s",
         (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), rnd[0],
         rnd[1], rnd[2], rnd[3], host);
-    pathf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
     pathf(new, sizeof new, "%s/new/%s", dir, name);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-        0600);
+    /* An unnamed file in tmp/ (O_TMPFILE), named in new/ through
+     * /proc/self/fd: no name made in tmp/ and removed again, nothing left
+     * there by a crash.  Else tmp/<name>, the Maildir way. */
+    pathf(tmp, sizeof tmp, "%s/tmp", dir);
+    fd = access("/proc/self/fd", X_OK) == 0
+        ? open(tmp, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600) : -1;
+    if (fd != -1) {
+        snprintf(tmp, sizeof tmp, "/proc/self/fd/%d", fd);
+        unnamed = 1;
+    } else {
+        pathf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+            0600);
+    }
     if (fd == -1)
         die(EXIT_TEMP, "cannot create", tmp);
     snprintf(hdr, sizeof hdr, "Return-Path: <%s>\nDelivered-To: %s\n", sender,
         rcpt);
     if (fd_write_all(fd, hdr, strlen(hdr), -1) == -1
-        || copy_message(in, fd) == -1 || fsync(fd) == -1 || close(fd) == -1) {
+        || copy_message(in, fd) == -1 || fsync(fd) == -1) {
         e = errno;
-        unlink(tmp);
+        if (!unnamed)
+            unlink(tmp);
         errno = e;
         die(EXIT_TEMP, e == ENOSPC || e == EDQUOT ? "disk full" : "write error",
             tmp);
     }
-    if (link(tmp, new) == -1) {
+    if (linkat(AT_FDCWD, tmp, AT_FDCWD, new, unnamed ? AT_SYMLINK_FOLLOW : 0)
+        == -1) {
         e = errno;
-        unlink(tmp);
+        if (!unnamed)
+            unlink(tmp);
         errno = e;
         die(EXIT_TEMP, "cannot link into new/", new);
     }
-    unlink(tmp);
+    if (!unnamed)
+        unlink(tmp);
+    close(fd); /* fsync'd and in new/: delivered */
     pathf(tmp, sizeof tmp, "%s/new", dir);
     d = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d == -1 || fsync(d) == -1)

@@ -184,24 +184,44 @@ check "session mode: -s takes nothing else" \
     sh -c "! '$QI' -s -f a@b.c user@example.org </dev/null 2>/dev/null"
 empty_queue
 
+# Without /proc (no way to name an unnamed file), tmp/<id>.m and .e are
+# used: a private mount namespace without /proc shows it (as root).
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+    empty_queue
+    echo noproc | unshare -m sh -c "umount -l /proc && '$QI' user@example.org" 2>"$T/err"
+    rc=$?
+    check "no /proc: queued through tmp/ names (exit $rc)" \
+        sh -c "[ $rc -eq 0 ] && [ \$(ls '$Q/todo' | wc -l) -eq 1 ] && [ \$(ls '$Q/tmp' | wc -l) -eq 0 ] && grep -q noproc '$Q'/mess/*"
+    empty_queue
+fi
+
 # The commit order, as the kernel saw it.
 if command -v strace >/dev/null 2>&1; then
     echo x | strace -f -o "$T/st" -e trace=fsync,linkat,openat,close,exit_group \
         "$QI" user@example.org
     $PY - "$T/st" >"$T/order" <<'PYEOF'
 import re, sys
+# files: tmp/<id>.m and .e, or unnamed (O_TMPFILE: the first is the
+# message, the second the envelope), linked through /proc/self/fd
 ev = []
 fds = {}
+unnamed = iter(["m", "e"])
 for line in open(sys.argv[1]):
     m = re.search(r'openat\(\d+, "([0-9a-f]{16})\.(m|e)".*\) = (\d+)', line)
     if m:
         fds[m.group(3)] = "file." + m.group(2)
+    m = re.search(r'openat\(\d+, ".*O_TMPFILE.*\) = (\d+)', line)
+    if m:
+        fds[m.group(1)] = "file." + next(unnamed)
     m = re.search(r'fsync\((\d+)\)', line)
     if m:
         ev.append("fsync:" + fds.get(m.group(1), "dir"))
     m = re.search(r'linkat\(\d+, "[0-9a-f]{16}\.(m|e)"', line)
     if m:
         ev.append("link:" + m.group(1))
+    m = re.search(r'linkat\(AT_FDCWD, "/proc/self/fd/(\d+)"', line)
+    if m:
+        ev.append("link:" + fds.get(m.group(1), "?")[-1])
     if "exit_group" in line:
         ev.append("exit")
 print(" ".join(ev))

@@ -92,7 +92,9 @@ if command -v strace >/dev/null 2>&1; then
     msg order | SENDER=b@example.net strace -o "$T/st" -e trace=fsync,link,linkat,exit_group \
         "$LD" alice@example.org 2>/dev/null
     check "commit order: fsync file, link into new/, fsync new/, exit" \
-        sh -c "grep -oE '^(fsync|link|linkat|exit_group)' '$T/st' | tr '\n' ' ' | grep -qx 'fsync link fsync exit_group '"
+        sh -c "grep -oE '^(fsync|link|linkat|exit_group)' '$T/st' | sed 's/^linkat/link/' | tr '\n' ' ' | grep -qx 'fsync link fsync exit_group '"
+    check "the file was unnamed until it went into new/ (O_TMPFILE)" \
+        grep -q 'linkat(AT_FDCWD, "/proc/self/fd/[0-9]*", AT_FDCWD, ".*/new/' "$T/st"
 else
     skip "strace not installed"
 fi
