@@ -1,5 +1,6 @@
 /* queue.c - queue directory and durable commit (see queue.h). */
 #define _GNU_SOURCE /* O_TMPFILE (Linux) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ queue_open(struct queue *q, const char *path)
 {
     int e;
 
-    q->tmp = q->mess = q->todo = -1;
+    q->tmp = q->mess = q->todo = q->pool = -1;
     q->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (q->dir == -1)
         return -1;
@@ -36,6 +37,7 @@ queue_open(struct queue *q, const char *path)
         errno = e;
         return -1;
     }
+    q->pool = open_dir(q->dir, "pool"); /* optional */
     return 0;
 }
 
@@ -50,7 +52,9 @@ queue_close(struct queue *q)
         close(q->mess);
     if (q->todo != -1)
         close(q->todo);
-    q->dir = q->tmp = q->mess = q->todo = -1;
+    if (q->pool != -1)
+        close(q->pool);
+    q->dir = q->tmp = q->mess = q->todo = q->pool = -1;
 }
 
 static void
@@ -75,17 +79,64 @@ make_id(char *id)
 }
 
 /*
- * A new file for tmp/name: an unnamed one (O_TMPFILE) where the kernel
- * and the file system have them and /proc/self/fd can name it later, so
- * that no name is made in tmp/ and removed again and a crash leaves
- * nothing there; else tmp/name itself.  name is set to "" for the first.
+ * A spent file from pool/ as tmp/name, emptied: -1 when there is none.
+ * The rename is the claim (another injector's fails with ENOENT, and
+ * sets the file's ctime, which queue-run's sweep of tmp/ goes by); a
+ * file that is not a plain one of ours with one link is not used.
+ */
+static int
+from_pool(struct queue *q, const char *name)
+{
+    struct dirent *e;
+    struct stat st;
+    DIR *d;
+    int fd, tries = 0;
+
+    if (q->pool == -1 || (fd = dup(q->pool)) == -1)
+        return -1;
+    if ((d = fdopendir(fd)) == NULL) {
+        close(fd);
+        return -1;
+    }
+    rewinddir(d);
+    fd = -1;
+    while (fd == -1 && tries < 8 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        tries++;
+        if (renameat(q->pool, e->d_name, q->tmp, name) == -1)
+            continue; /* taken by another */
+        fd = openat(q->tmp, name,
+            O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)
+                            || st.st_nlink != 1 || st.st_uid != geteuid())) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd == -1)
+            (void)unlinkat(q->tmp, name, 0);
+    }
+    closedir(d);
+    if (fd != -1)
+        (void)fcntl(fd, F_SETFL, 0); /* O_NONBLOCK was for the open */
+    return fd;
+}
+
+/*
+ * A new file for tmp/name: a spent one from pool/ when there is one;
+ * else an unnamed one (O_TMPFILE) where the kernel and the file system
+ * have them and /proc/self/fd can name it later, so that no name is made
+ * in tmp/ and removed again and a crash leaves nothing there; else
+ * tmp/name itself.  name is set to "" for the unnamed one.
  */
 static int
 new_file(struct queue *q, char *name)
 {
     static int notmp; /* O_TMPFILE failed once: do not try again */
-    int fd;
+    int fd = from_pool(q, name);
 
+    if (fd != -1)
+        return fd;
     if (!notmp && access("/proc/self/fd", X_OK) == 0) {
         fd = openat(q->tmp, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
         if (fd != -1) {

@@ -7,6 +7,11 @@
  *   mess/   message bodies in canonical form (canon.h), named <id>
  *   todo/   envelopes (envelope.h) of messages queue-run has not taken
  *           yet, named <id>; queue-run watches this directory
+ *   pool/   spent files that queue-run keeps (up to 1024 of up to 64 KB)
+ *           instead of removing them; a new file is one of them when
+ *           there is one: taken by rename into tmp/ (one taker wins),
+ *           then emptied and written.  So a message costs the file system
+ *           no inode freed and none allocated.  Optional.
  * queue-run adds its own directories for delivery state.
  *
  * Commit order (DESIGN.md): message written and fsync'd, linked into
@@ -32,7 +37,8 @@
 #define QUEUE_ORPHAN_AGE (36 * 3600)
 
 struct queue {
-    int dir, tmp, mess, todo; /* directory descriptors */
+    int dir, tmp, mess, todo, pool; /* directory descriptors; pool -1
+                                     * when there is none */
 };
 
 struct queue_msg {

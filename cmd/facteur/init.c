@@ -12,7 +12,7 @@
  *   qualified name), queuedir (--queue, default QUEUE_DEFAULT) and
  *   mailroot (--mailroot, default MAILROOT_DEFAULT) and statedir
  *   (--statedir, default CONF_STATEDIR_DEFAULT), 0644;
- *   the queue with tmp/ mess/ todo/ info/ and the mail root, 0750; the
+ *   the queue with tmp/ mess/ todo/ info/ pool/ and the mail root, 0750; the
  *   state directory (0755) with authfail/ and mta-sts/ (0700);
  *   as root and without --no-system-users, the system users of sysusers[]
  *   (useradd --system, run directly with execve), then the queue owned by
@@ -98,7 +98,8 @@ static const char *const sysusers[] = {
 #define STATE_MTASTS "mta-sts"
 
 /* The queue's directories: lib/queue.h's, and queue-run's info/. */
-static const char *const queue_dirs[] = { "tmp", "mess", "todo", "info" };
+static const char *const queue_dirs[] = { "tmp", "mess", "todo", "info",
+    "pool" };
 
 static const char *const useradd_paths[] = { "/usr/sbin/useradd",
     "/sbin/useradd" };

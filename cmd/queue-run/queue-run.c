@@ -91,6 +91,10 @@
  * one start-up (exec, tables, change of user) for a burst of mail. */
 #define LOCAL_IDLE_MS 5000
 #define MESSAGES_MAX 100000
+/* Spent queue files kept in pool/ for queue-inject to fill again
+ * (lib/queue.h): at most this many, of at most this size. */
+#define POOL_MAX 1024
+#define POOL_FILE_MAX 65536
 #define REASON_READ_MAX 1024
 
 struct msg {
@@ -126,7 +130,7 @@ struct job {
 
 static const char *conf, *argv0;
 static char qdir[4096], hostname[256];
-static int qfd, infofd, todofd, messfd, tmpfd;
+static int qfd, infofd, todofd, messfd, tmpfd, poolfd = -1;
 static struct msg **msgs;
 static size_t nmsgs;
 static struct job jobs[JOBS_MAX];
@@ -348,6 +352,47 @@ running(const struct msg *m)
     return 0;
 }
 
+/*
+ * A spent queue file (dir/name) goes: into pool/ as poolname when it is
+ * small and the pool has room, for queue-inject to fill again, so that
+ * the file system frees and allocates no inode per message (on ext4
+ * without a journal every new inode is searched for past those freed in
+ * the last minutes); else it is removed.  The pool is counted again, at
+ * most once a second, when it looks full (queue-inject takes from it).
+ */
+static int
+spend(int dir, const char *name, const char *poolname)
+{
+    static size_t npool = POOL_MAX;
+    static int64_t counted;
+    struct stat st;
+
+    if (poolfd != -1 && npool >= POOL_MAX && loop_now() - counted >= 1000) {
+        int fd = dup(poolfd);
+        DIR *d = fd == -1 ? NULL : fdopendir(fd);
+        struct dirent *e;
+        if (d == NULL) {
+            if (fd != -1)
+                close(fd);
+        } else {
+            rewinddir(d);
+            for (npool = 0; (e = readdir(d)) != NULL;)
+                npool += e->d_name[0] != '.';
+            closedir(d);
+        }
+        counted = loop_now();
+    }
+    if (poolfd != -1 && npool < POOL_MAX
+        && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+        && S_ISREG(st.st_mode) && st.st_nlink == 1
+        && st.st_size <= POOL_FILE_MAX
+        && renameat(dir, name, poolfd, poolname) == 0) {
+        npool++;
+        return 0;
+    }
+    return unlinkat(dir, name, 0);
+}
+
 /* Messages whose state (todo/ or info/ entry) is unlinked: the
  * directories are synced once for all of them, at the end of the loop's
  * turn (gone_flush), and only then do their mess/ files go.  A crash
@@ -366,7 +411,7 @@ gone_add(const char *id, int in_todo)
             /* no room to defer: sync now, as it always could */
             if (fsync(in_todo ? todofd : infofd) == -1)
                 return -1;
-            unlinkat(messfd, id, 0);
+            spend(messfd, id, id);
             return 0;
         }
         gone = n;
@@ -391,7 +436,7 @@ gone_flush(void)
         log_warn("cannot sync the queue's state error=%s", strerror(errno));
     } else {
         for (i = 0; i < ngone; i++)
-            unlinkat(messfd, gone[i], 0);
+            spend(messfd, gone[i], gone[i]);
     }
     ngone = 0;
     gone_todo = gone_info = 0;
@@ -402,6 +447,7 @@ gone_flush(void)
 static int
 finish(struct msg *m)
 {
+    char ename[QUEUE_ID_LEN + 3];
     size_t i;
     int failed = 0;
 
@@ -415,7 +461,9 @@ finish(struct msg *m)
         if (save(m) == -1)
             return 0;
     }
-    if (unlinkat(m->in_todo ? todofd : infofd, m->id, 0) == -1
+    snprintf(ename, sizeof ename, "%s.e", m->id);
+    if ((m->in_todo ? spend(todofd, m->id, ename)
+                    : unlinkat(infofd, m->id, 0)) == -1
         || gone_add(m->id, m->in_todo) == -1)
         return 0;
     log_info("done id=%s failed=%d", m->id, failed);
@@ -1036,7 +1084,8 @@ flush_all(void)
     log_info("flush");
 }
 
-/* Old leftovers of crashed injectors. */
+/* Old leftovers of crashed injectors.  By ctime, which a rename sets:
+ * a pool file queue-inject has just taken into tmp/ is not old. */
 static void
 sweep(void)
 {
@@ -1054,7 +1103,7 @@ sweep(void)
         while ((e = readdir(d)) != NULL) {
             if (e->d_name[0] == '.'
                 || fstatat(dirs[i], e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1
-                || now - st.st_mtime < QUEUE_ORPHAN_AGE)
+                || now - st.st_ctime < QUEUE_ORPHAN_AGE)
                 continue;
             if (i == 1 && (find_msg(e->d_name) != NULL
                               || faccessat(todofd, e->d_name, F_OK, 0) == 0))
@@ -1094,6 +1143,17 @@ main(int argc, char **argv)
     todofd = openat(qfd, "todo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     messfd = openat(qfd, "mess", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     tmpfd = openat(qfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    /* pool/ (spend()): the queue owner's, as tmp/ is, for queue-inject;
+     * without it, spent files are removed */
+    if (mkdirat(qfd, "pool", 0700) == 0) {
+        struct stat qst;
+        if (fstat(tmpfd, &qst) == -1
+            || fchownat(qfd, "pool", qst.st_uid, qst.st_gid,
+                   AT_SYMLINK_NOFOLLOW) == -1)
+            log_warn("cannot give pool/ to the queue's owner error=%s",
+                strerror(errno));
+    }
+    poolfd = openat(qfd, "pool", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (infofd == -1 || todofd == -1 || messfd == -1 || tmpfd == -1)
         log_die(EXIT_TEMP, "incomplete queue=%s error=%s", qdir,
             strerror(errno));

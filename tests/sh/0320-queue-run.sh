@@ -205,4 +205,36 @@ all=$(grep -h '^Subject: fi-' "$M"/example.org/alice/new/* 2>/dev/null | wc -l)
 check "fault injection: $N injected, $got delivered ($((all - got)) duplicates, $kills kill rounds, $(grep -c failed "$T/inj") injections refused)" \
     test "$got" -eq $((N - $(grep -c failed "$T/inj")))
 stop_qr
+
+# pool/: queue-run keeps spent queue files there (no inode freed per
+# message); queue-inject takes them by rename, empties and fills them.
+pool() { ls "$Q/pool" | wc -l; }
+p0=$(pool)
+check "pool/ holds spent queue files after the deliveries ($p0, at most 1024)" \
+    test "$p0" -gt 0 -a "$p0" -le 1024
+printf 'Subject: from the pool\n\nsmall\n' | "$QI" -f bob@example.org alice@example.org
+check "an injection takes two of them (message and envelope): $p0 -> $(pool)" \
+    test "$(pool)" -eq $((p0 - 2))
+# two larger spent files: what is written must replace them whole
+rm -f "$Q"/pool/*
+for f in a b; do head -c 10000 /dev/zero | tr '\0' Z >"$Q/pool/$f"; done
+printf 'Subject: from the pool\n\nsmall\n' | "$QI" -f bob@example.org alice@example.org
+id=$(ls -t "$Q/todo" | head -1)
+check "the reused file holds the new message only (emptied first)" \
+    sh -c "[ \$(ls '$Q/pool' | wc -l) -eq 0 ] && [ \$(wc -c <'$Q/mess/$id') -lt 200 ] && ! grep -q Z '$Q/mess/$id' && tail -1 '$Q/mess/$id' | grep -q '^small'"
+check "and the reused envelope file the new envelope only" \
+    sh -c "! grep -q Z '$Q/todo/$id' && tr '\\0' '\\n' <'$Q/todo/$id' | grep -c . | grep -qx 2"
+check "tmp/ is empty" test -z "$(ls "$Q/tmp")"
+# Something that is not a plain file of ours is never written through:
+# a symlink planted in pool/ is dropped, its target untouched.
+rm -f "$Q"/pool/*
+echo untouched >"$T/target"
+ln -s "$T/target" "$Q/pool/planted"
+printf 'Subject: not through a link\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+check "a symlink in pool/ is not written through, and is gone" \
+    sh -c "[ \"\$(cat '$T/target')\" = untouched ] && [ ! -e '$Q/pool/planted' ] && [ ! -L '$Q/pool/planted' ] && [ -z \"\$(ls '$Q/tmp')\" ]"
+start_qr
+check "the three messages delivered after all" wait_for 5 sh -c \
+    "[ \$(grep -l 'Subject: from the pool' '$M'/example.org/alice/new/* | wc -l) -eq 2 ] && grep -l 'Subject: not through a link' '$M'/example.org/alice/new/*"
+stop_qr
 finish

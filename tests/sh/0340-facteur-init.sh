@@ -30,8 +30,8 @@ check "tables empty, cdbs valid" \
     sh -c "[ ! -s '$C/routes' ] && [ \$(cdb -l -m '$C/routes.cdb' | wc -l) -eq 0 ]"
 check "hostname, queuedir, mailroot, statedir recorded (0644)" \
     test "$(cat "$C/hostname")|$(cat "$C/queuedir")|$(cat "$C/mailroot")|$(cat "$C/statedir")|$(modes "$C/hostname")" = "$H|$Q|$M|$S|644 "
-check "queue and its tmp mess todo info, 0750" \
-    test "$(modes "$Q" "$Q/tmp" "$Q/mess" "$Q/todo" "$Q/info")" = "750 750 750 750 750 "
+check "queue and its tmp mess todo info pool, 0750" \
+    test "$(modes "$Q" "$Q/tmp" "$Q/mess" "$Q/todo" "$Q/info" "$Q/pool")" = "750 750 750 750 750 750 "
 check "mail root 0750" test "$(modes "$M")" = "750 "
 check "state directory 0755, its authfail/ and mta-sts/ 0700" \
     test "$(modes "$S" "$S/authfail" "$S/mta-sts")" = "755 700 700 "
@@ -39,8 +39,8 @@ check "tls/ and tls/default/ 0755, privkey.pem 0600, fullchain.pem 0644" \
     test "$(modes "$C/tls" "$C/tls/default" "$C/tls/default/privkey.pem" "$C/tls/default/fullchain.pem")" = "755 755 600 644 "
 check "no temporary file left" \
     test "$(find "$C" -name '.*tmp*' | wc -l)" -eq 0
-check "one line for each thing created (24)" \
-    test "$(grep -c '^created ' "$T/out1")" -eq 24
+check "one line for each thing created (25)" \
+    test "$(grep -c '^created ' "$T/out1")" -eq 25
 check "output: the certificate" \
     contains "$T/out1" "created $C/tls/default/fullchain.pem (self-signed for $H"
 check "output: the directories stay the caller's (no system users)" \
@@ -211,13 +211,13 @@ else
     check "output names each user created" \
         test "$(grep -c '^created system user facteur-' "$T/u1")" -eq 6
     host sh -c 'q=/var/spool/facteur; cat /etc/facteur/queuedir /etc/facteur/mailroot /etc/facteur/statedir;
-        stat -c "%n %U:%G %a" $q $q/tmp $q/mess $q/todo $q/info /var/mail/facteur \
+        stat -c "%n %U:%G %a" $q $q/tmp $q/mess $q/todo $q/info $q/pool /var/mail/facteur \
         /var/lib/facteur /var/lib/facteur/authfail /var/lib/facteur/mta-sts \
         /usr/local/bin/queue-inject' >"$T/own"
     check "the defaults recorded: /var/spool/facteur, /var/mail/facteur, /var/lib/facteur" \
         test "$(head -n 3 "$T/own" | tr '\n' ' ')" = "/var/spool/facteur /var/mail/facteur /var/lib/facteur "
     check "the queue belongs to facteur-queue (0750)" \
-        test "$(grep -c "^/var/spool/facteur[a-z/]* facteur-queue:facteur-queue 750\$" "$T/own")" -eq 5
+        test "$(grep -c "^/var/spool/facteur[a-z/]* facteur-queue:facteur-queue 750\$" "$T/own")" -eq 6
     check "the mail root belongs to facteur-mail (0750)" \
         grep -q "^/var/mail/facteur facteur-mail:facteur-mail 750\$" "$T/own"
     check "the state directory root's (0755), authfail/ root's, mta-sts/ remote-send's user's (0700)" \
