@@ -393,10 +393,36 @@ spend(int dir, const char *name, const char *poolname)
     return unlinkat(dir, name, 0);
 }
 
+/* At the start: hidden pool files left by a crash (gone_flush never
+ * named them) are removed; nobody else would. */
+static void
+pool_clean(void)
+{
+    int fd = poolfd == -1 ? -1 : dup(poolfd);
+    DIR *d = fd == -1 ? NULL : fdopendir(fd);
+    struct dirent *e;
+
+    if (d == NULL) {
+        if (fd != -1)
+            close(fd);
+        return;
+    }
+    rewinddir(d);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0
+            && strcmp(e->d_name, "..") != 0)
+            (void)unlinkat(poolfd, e->d_name, 0);
+    closedir(d);
+}
+
 /* Messages whose state (todo/ or info/ entry) is unlinked: the
  * directories are synced once for all of them, at the end of the loop's
  * turn (gone_flush), and only then do their mess/ files go.  A crash
- * before that delivers them again (at least once), never loses one. */
+ * before that delivers them again (at least once), never loses one.
+ * A todo/ file waits in the pool under a hidden name (.<id>.e, which
+ * queue-inject does not take) until then: filled again before its
+ * removal from todo/ is on disk, a crash could bring it back there with
+ * another message's envelope. */
 static char (*gone)[QUEUE_ID_LEN + 1];
 static size_t ngone, gonecap;
 static int gone_todo, gone_info; /* which directories need the sync */
@@ -409,8 +435,11 @@ gone_add(const char *id, int in_todo)
         void *n = realloc(gone, cap * sizeof *gone);
         if (n == NULL) {
             /* no room to defer: sync now, as it always could */
+            char hidden[QUEUE_ID_LEN + 4];
             if (fsync(in_todo ? todofd : infofd) == -1)
                 return -1;
+            snprintf(hidden, sizeof hidden, ".%s.e", id);
+            (void)renameat(poolfd, hidden, poolfd, hidden + 1);
             spend(messfd, id, id);
             return 0;
         }
@@ -435,8 +464,12 @@ gone_flush(void)
         /* their mess/ files stay for the orphan sweep */
         log_warn("cannot sync the queue's state error=%s", strerror(errno));
     } else {
-        for (i = 0; i < ngone; i++)
+        for (i = 0; i < ngone; i++) {
+            char hidden[QUEUE_ID_LEN + 4];
+            snprintf(hidden, sizeof hidden, ".%s.e", gone[i]);
+            (void)renameat(poolfd, hidden, poolfd, hidden + 1);
             spend(messfd, gone[i], gone[i]);
+        }
     }
     ngone = 0;
     gone_todo = gone_info = 0;
@@ -447,7 +480,7 @@ gone_flush(void)
 static int
 finish(struct msg *m)
 {
-    char ename[QUEUE_ID_LEN + 3];
+    char ename[QUEUE_ID_LEN + 4];
     size_t i;
     int failed = 0;
 
@@ -461,7 +494,7 @@ finish(struct msg *m)
         if (save(m) == -1)
             return 0;
     }
-    snprintf(ename, sizeof ename, "%s.e", m->id);
+    snprintf(ename, sizeof ename, ".%s.e", m->id); /* hidden: gone_flush */
     if ((m->in_todo ? spend(todofd, m->id, ename)
                     : unlinkat(infofd, m->id, 0)) == -1
         || gone_add(m->id, m->in_todo) == -1)
@@ -1154,6 +1187,7 @@ main(int argc, char **argv)
                 strerror(errno));
     }
     poolfd = openat(qfd, "pool", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    pool_clean();
     if (infofd == -1 || todofd == -1 || messfd == -1 || tmpfd == -1)
         log_die(EXIT_TEMP, "incomplete queue=%s error=%s", qdir,
             strerror(errno));

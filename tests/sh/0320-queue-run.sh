@@ -212,6 +212,8 @@ pool() { ls "$Q/pool" | wc -l; }
 p0=$(pool)
 check "pool/ holds spent queue files after the deliveries ($p0, at most 1024)" \
     test "$p0" -gt 0 -a "$p0" -le 1024
+check "no envelope file waits hidden there once its removal is synced" \
+    test -z "$(ls -A "$Q/pool" | grep '^\.')"
 printf 'Subject: from the pool\n\nsmall\n' | "$QI" -f bob@example.org alice@example.org
 check "an injection takes two of them (message and envelope): $p0 -> $(pool)" \
     test "$(pool)" -eq $((p0 - 2))
@@ -231,9 +233,12 @@ rm -f "$Q"/pool/*
 echo untouched >"$T/target"
 ln -s "$T/target" "$Q/pool/planted"
 printf 'Subject: not through a link\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+touch "$Q/pool/.0123456789abcdef.e" # as a crash would leave it
 check "a symlink in pool/ is not written through, and is gone" \
     sh -c "[ \"\$(cat '$T/target')\" = untouched ] && [ ! -e '$Q/pool/planted' ] && [ ! -L '$Q/pool/planted' ] && [ -z \"\$(ls '$Q/tmp')\" ]"
 start_qr
+check "a hidden pool file left by a crash is removed at the start" \
+    wait_for 2 test ! -e "$Q/pool/.0123456789abcdef.e"
 check "the three messages delivered after all" wait_for 5 sh -c \
     "[ \$(grep -l 'Subject: from the pool' '$M'/example.org/alice/new/* | wc -l) -eq 2 ] && grep -l 'Subject: not through a link' '$M'/example.org/alice/new/*"
 stop_qr
