@@ -79,10 +79,12 @@ make_id(char *id)
 }
 
 /*
- * A spent file from pool/ as tmp/name, emptied: -1 when there is none.
- * The rename is the claim (another injector's fails with ENOENT, and
- * sets the file's ctime, which queue-run's sweep of tmp/ goes by); a
- * file that is not a plain one of ours with one link is not used.
+ * A spent file from pool/ as tmp/name, emptied: -1 when there is none
+ * (EEXIST: tmp/name is another injector's, the id is taken).  The rename
+ * is the claim (another injector's fails with ENOENT; it also sets the
+ * file's ctime, which queue-run's sweep of tmp/ goes by).  A file that is
+ * not a plain one of ours with one link (after a crash a pool name may
+ * come back beside a live one) is dropped, not emptied.
  */
 static int
 from_pool(struct queue *q, const char *name)
@@ -104,12 +106,18 @@ from_pool(struct queue *q, const char *name)
         if (e->d_name[0] == '.')
             continue;
         tries++;
-        if (renameat(q->pool, e->d_name, q->tmp, name) == -1)
-            continue; /* taken by another */
+        if (renameat2(q->pool, e->d_name, q->tmp, name, RENAME_NOREPLACE)
+            == -1) {
+            if (errno != EEXIST)
+                continue; /* taken by another */
+            closedir(d);
+            return -1;
+        }
         fd = openat(q->tmp, name,
-            O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+            O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)
-                            || st.st_nlink != 1 || st.st_uid != geteuid())) {
+                            || st.st_nlink != 1 || st.st_uid != geteuid()
+                            || ftruncate(fd, 0) == -1)) {
             close(fd);
             fd = -1;
         }
@@ -117,6 +125,8 @@ from_pool(struct queue *q, const char *name)
             (void)unlinkat(q->tmp, name, 0);
     }
     closedir(d);
+    if (fd == -1)
+        errno = ENOENT;
     if (fd != -1)
         (void)fcntl(fd, F_SETFL, 0); /* O_NONBLOCK was for the open */
     return fd;
@@ -126,8 +136,8 @@ from_pool(struct queue *q, const char *name)
  * A new file for tmp/name: a spent one from pool/ when there is one;
  * else an unnamed one (O_TMPFILE) where the kernel and the file system
  * have them and /proc/self/fd can name it later, so that no name is made
- * in tmp/ and removed again and a crash leaves nothing there; else
- * tmp/name itself.  name is set to "" for the unnamed one.
+ * in tmp/ and removed again; else tmp/name itself.  name is set to "" for
+ * the unnamed one.  -1 with EEXIST: the name is taken.
  */
 static int
 new_file(struct queue *q, char *name)
@@ -135,7 +145,7 @@ new_file(struct queue *q, char *name)
     static int notmp; /* O_TMPFILE failed once: do not try again */
     int fd = from_pool(q, name);
 
-    if (fd != -1)
+    if (fd != -1 || errno == EEXIST)
         return fd;
     if (!notmp && access("/proc/self/fd", X_OK) == 0) {
         fd = openat(q->tmp, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
@@ -170,45 +180,59 @@ queue_begin(struct queue *q, struct queue_msg *m)
     return -1;
 }
 
-/* Put the file fd (tmp/<from>, or unnamed when from is "") in place as
- * <dir>/<id> and make the directory entry durable; the tmp name goes
- * away. */
+/* Link the file fd (tmp/<from>, or unnamed when from is "") into place
+ * as <dir>/<id>; the tmp name goes away.  0, or -1 with errno (EEXIST:
+ * <dir>/<id> is there already). */
 static int
-place(struct queue *q, int fd, const char *from, int dir, const char *id)
+link_into(struct queue *q, int fd, const char *from, int dir, const char *id)
 {
     char self[64];
 
     if (from[0] == 0) {
         snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-        if (linkat(AT_FDCWD, self, dir, id, AT_SYMLINK_FOLLOW) == -1)
-            return -1;
-        return fsync(dir);
+        return linkat(AT_FDCWD, self, dir, id, AT_SYMLINK_FOLLOW);
     }
     if (linkat(q->tmp, from, dir, id, 0) == -1)
         return -1;
     (void)unlinkat(q->tmp, from, 0);
-    return fsync(dir);
+    return 0;
 }
 
 int
 queue_commit(struct queue *q, struct queue_msg *m, const char *env,
     size_t envlen)
 {
-    char ename[QUEUE_ID_LEN + 3];
-    int fd = -1, e;
+    char ename[QUEUE_ID_LEN + 3] = "";
+    int fd = -1, e, tries, in_mess = 0, in_todo = 0;
 
-    snprintf(ename, sizeof ename, "%s.e", m->id);
-    if (fsync(m->fd) == -1
-        || place(q, m->fd, m->tmpname, q->mess, m->id) == -1)
+    if (fsync(m->fd) == -1)
+        goto fail;
+    /* mess/<id> claims the id: an unnamed file (or one from the pool)
+     * reserved no name in tmp/, so another injector may have drawn the
+     * same id; then this message takes another. */
+    for (tries = 0; link_into(q, m->fd, m->tmpname, q->mess, m->id) == -1;
+         tries++) {
+        if (errno != EEXIST || tries == 10)
+            goto fail;
+        make_id(m->id);
+    }
+    in_mess = 1;
+    m->tmpname[0] = 0; /* gone from tmp/ */
+    if (fsync(q->mess) == -1)
         goto fail;
     if (close(m->fd) == -1) {
         m->fd = -1;
         goto fail;
     }
     m->fd = -1;
+    snprintf(ename, sizeof ename, "%s.e", m->id);
     fd = new_file(q, ename);
-    if (fd == -1 || fd_write_all(fd, env, envlen, -1) == -1
-        || fsync(fd) == -1 || place(q, fd, ename, q->todo, m->id) == -1)
+    if (fd == -1 || fd_write_all(fd, env, envlen, -1) == -1 || fsync(fd) == -1)
+        goto fail;
+    if (link_into(q, fd, ename, q->todo, m->id) == -1)
+        goto fail;
+    in_todo = 1;
+    if (fsync(q->todo) == -1)
         goto fail;
     if (close(fd) == -1) {
         fd = -1;
@@ -217,13 +241,19 @@ queue_commit(struct queue *q, struct queue_msg *m, const char *env,
     return 0;
 fail:
     e = errno;
-    if (fd != -1)
+    /* only what this commit made goes: a name that was there already is
+     * another injector's */
+    if (fd != -1) {
         close(fd);
-    (void)unlinkat(q->tmp, ename, 0);
+        if (ename[0] != 0 && !in_todo)
+            (void)unlinkat(q->tmp, ename, 0);
+    }
     /* Without its envelope the message is nobody's: remove it now rather
      * than leave it for the orphan sweep. */
-    (void)unlinkat(q->todo, m->id, 0);
-    (void)unlinkat(q->mess, m->id, 0);
+    if (in_todo)
+        (void)unlinkat(q->todo, m->id, 0);
+    if (in_mess)
+        (void)unlinkat(q->mess, m->id, 0);
     queue_abort(q, m);
     errno = e;
     return -1;

@@ -1,9 +1,9 @@
 /* queue.h - the queue directory and the commit of a new message.
  *
  * Layout (all in one file system, owned by the queue user):
- *   tmp/    files being written: <id>.m, <id>.e; none where the kernel
- *           has O_TMPFILE (unnamed files in tmp/, linked into place
- *           through /proc/self/fd), so nothing is named and unnamed there
+ *   tmp/    files being written: <id>.m, <id>.e (files taken from pool/,
+ *           or where the kernel has no O_TMPFILE); else unnamed files in
+ *           tmp/, linked into place through /proc/self/fd
  *   mess/   message bodies in canonical form (canon.h), named <id>
  *   todo/   envelopes (envelope.h) of messages queue-run has not taken
  *           yet, named <id>; queue-run watches this directory
@@ -11,7 +11,9 @@
  *           instead of removing them; a new file is one of them when
  *           there is one: taken by rename into tmp/ (one taker wins),
  *           then emptied and written.  So a message costs the file system
- *           no inode freed and none allocated.  Optional.
+ *           no inode freed and none allocated.  Names starting with '.'
+ *           are not taken (queue-run's, until a removal is synced).
+ *           Optional.
  * queue-run adds its own directories for delivery state.
  *
  * Commit order (DESIGN.md): message written and fsync'd, linked into
@@ -23,7 +25,8 @@
  *
  * An id is 16 hex digits: the time in seconds (8) and 4 random bytes, so
  * ids sort by age; link(2), never rename, puts files in place, so an id
- * collision fails instead of overwriting.
+ * collision fails instead of overwriting, and the message takes another
+ * id (an unnamed file reserved none).
  */
 #ifndef MAIL_QUEUE_H
 #define MAIL_QUEUE_H

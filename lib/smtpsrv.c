@@ -447,7 +447,9 @@ msg_end(struct smtpsrv *s)
         cur.why = "554 5.6.0 message refused: a line longer than 1000 bytes";
     if (cur.why == NULL && envelope_encode(&s->env, &env) == -1)
         cur.why = "452 4.3.0 out of memory";
-    code = qspawn_finish(&cur.q, cur.why ? NULL : &env, deadline(s, 60));
+    /* a message not all written (qfail) is dropped, never queued cut */
+    code = qspawn_finish(&cur.q, cur.why || cur.qfail ? NULL : &env,
+        deadline(s, 60));
     cur_open = 0;
     if (cur.why != NULL)
         reply = cur.why;

@@ -443,6 +443,9 @@ main(int argc, char **argv)
      * (an fd 3 inherited by chance must not be read) */
     reuse = getenv("LOCAL_REUSE") != NULL && fstat(3, &st) == 0
         && S_ISSOCK(st.st_mode);
+    /* ours alone: not for the queue-inject of a forward */
+    if (reuse && fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
+        die(EXIT_TEMP, "cannot set up fd 3", strerror(errno));
     /* Mailboxes belong to one owner ($FACTEUR_CONF/mailowner, default
      * facteur-mail): never written as root. */
     if (priv_become("mailowner", "facteur-mail") == -1)

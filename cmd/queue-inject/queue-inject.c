@@ -395,7 +395,9 @@ session(struct queue *q, uint64_t limit)
         envelope_free(&env);
         close(mfd);
         close(efd);
-        if (send(0, "0", 1, MSG_NOSIGNAL) != 1)
+        /* a caller that does not read its reports gets no more: never
+         * wait on it */
+        if (send(0, "0", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
             fail(F_WRITE, "session: cannot report to the caller", NULL);
     }
     return EXIT_OK;

@@ -234,12 +234,20 @@ echo untouched >"$T/target"
 ln -s "$T/target" "$Q/pool/planted"
 printf 'Subject: not through a link\n\nx\n' | "$QI" -f bob@example.org alice@example.org
 touch "$Q/pool/.0123456789abcdef.e" # as a crash would leave it
+# A pool name that is a second link to a live file (as a crash can
+# leave one) is dropped, and the live file is not emptied.
+echo live-content >"$Q/mess/live"
+ln "$Q/mess/live" "$Q/pool/hardlinked"
+printf 'Subject: not through a hard link\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+check "a hard-linked pool file is not emptied, and its pool name is gone" \
+    sh -c "[ \"\$(cat '$Q/mess/live')\" = live-content ] && [ ! -e '$Q/pool/hardlinked' ] && [ -z \"\$(ls '$Q/tmp')\" ]"
+rm -f "$Q/mess/live"
 check "a symlink in pool/ is not written through, and is gone" \
     sh -c "[ \"\$(cat '$T/target')\" = untouched ] && [ ! -e '$Q/pool/planted' ] && [ ! -L '$Q/pool/planted' ] && [ -z \"\$(ls '$Q/tmp')\" ]"
 start_qr
 check "a hidden pool file left by a crash is removed at the start" \
     wait_for 2 test ! -e "$Q/pool/.0123456789abcdef.e"
-check "the three messages delivered after all" wait_for 5 sh -c \
-    "[ \$(grep -l 'Subject: from the pool' '$M'/example.org/alice/new/* | wc -l) -eq 2 ] && grep -l 'Subject: not through a link' '$M'/example.org/alice/new/*"
+check "the four messages delivered after all" wait_for 5 sh -c \
+    "[ \$(grep -l 'Subject: from the pool' '$M'/example.org/alice/new/* | wc -l) -eq 2 ] && grep -l 'Subject: not through a link' '$M'/example.org/alice/new/* && grep -l 'Subject: not through a hard link' '$M'/example.org/alice/new/*"
 stop_qr
 finish
