@@ -94,13 +94,8 @@ from_pool(struct queue *q, const char *name)
     DIR *d;
     int fd, tries = 0;
 
-    if (q->pool == -1 || (fd = dup(q->pool)) == -1)
+    if ((d = queue_opendir(q->pool)) == NULL)
         return -1;
-    if ((d = fdopendir(fd)) == NULL) {
-        close(fd);
-        return -1;
-    }
-    rewinddir(d);
     fd = -1;
     while (fd == -1 && tries < 8 && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
@@ -291,6 +286,24 @@ queue_read(int dirfd, const char *name, struct sa *out)
     }
     close(fd);
     return 0;
+}
+
+DIR *
+queue_opendir(int dirfd)
+{
+    int fd = dirfd == -1 ? -1 : dup(dirfd), e;
+    DIR *d;
+
+    if (fd == -1)
+        return NULL;
+    if ((d = fdopendir(fd)) == NULL) {
+        e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    rewinddir(d); /* a dup shares the offset of the last reading */
+    return d;
 }
 
 int

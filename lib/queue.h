@@ -31,6 +31,7 @@
 #ifndef MAIL_QUEUE_H
 #define MAIL_QUEUE_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,13 @@ int queue_commit(struct queue *q, struct queue_msg *m, const char *env,
  * (subject to out's cap).  0, or -1 with errno.
  */
 int queue_read(int dirfd, const char *name, struct sa *out);
+
+/**
+ * queue_opendir - a DIR on a descriptor of its own for the directory
+ * dirfd, read from its start (dirfd stays open, its offset untouched).
+ * NULL with errno.
+ */
+DIR *queue_opendir(int dirfd);
 
 /** queue_is_id - 1 if s is a queue id (16 lower-case hex digits). */
 int queue_is_id(const char *s);

@@ -212,13 +212,11 @@ pickup(void)
 {
     DIR *d;
     struct dirent *e;
-    int fd = dup(todofd);
 
-    if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+    if ((d = queue_opendir(todofd)) == NULL) {
         log_warn("cannot read todo/ error=%s", strerror(errno));
         return;
     }
-    rewinddir(d);
     while ((e = readdir(d)) != NULL) {
         struct sa raw = SA_INIT(ENVELOPE_MAX);
         struct envelope env;
@@ -265,9 +263,8 @@ load_info(void)
 {
     DIR *d;
     struct dirent *e;
-    int fd = dup(infofd);
 
-    if (fd == -1 || (d = fdopendir(fd)) == NULL)
+    if ((d = queue_opendir(infofd)) == NULL)
         log_die(EXIT_TEMP, "cannot read info/ error=%s", strerror(errno));
     while ((e = readdir(d)) != NULL) {
         struct sa raw = SA_INIT(1 << 26);
@@ -368,14 +365,9 @@ spend(int dir, const char *name, const char *poolname)
     struct stat st;
 
     if (poolfd != -1 && npool >= POOL_MAX && loop_now() - counted >= 1000) {
-        int fd = dup(poolfd);
-        DIR *d = fd == -1 ? NULL : fdopendir(fd);
+        DIR *d = queue_opendir(poolfd);
         struct dirent *e;
-        if (d == NULL) {
-            if (fd != -1)
-                close(fd);
-        } else {
-            rewinddir(d);
+        if (d != NULL) {
             for (npool = 0; (e = readdir(d)) != NULL;)
                 npool += e->d_name[0] != '.';
             closedir(d);
@@ -398,16 +390,11 @@ spend(int dir, const char *name, const char *poolname)
 static void
 pool_clean(void)
 {
-    int fd = poolfd == -1 ? -1 : dup(poolfd);
-    DIR *d = fd == -1 ? NULL : fdopendir(fd);
+    DIR *d = queue_opendir(poolfd);
     struct dirent *e;
 
-    if (d == NULL) {
-        if (fd != -1)
-            close(fd);
+    if (d == NULL)
         return;
-    }
-    rewinddir(d);
     while ((e = readdir(d)) != NULL)
         if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0
             && strcmp(e->d_name, "..") != 0)
@@ -1126,13 +1113,11 @@ sweep(void)
     time_t now = time(NULL);
 
     for (i = 0; i < 2; i++) {
-        int fd = dup(dirs[i]);
-        DIR *d = fd == -1 ? NULL : fdopendir(fd);
+        DIR *d = queue_opendir(dirs[i]);
         struct dirent *e;
         struct stat st;
         if (d == NULL)
             continue;
-        rewinddir(d);
         while ((e = readdir(d)) != NULL) {
             if (e->d_name[0] == '.'
                 || fstatat(dirs[i], e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1
