@@ -65,7 +65,9 @@ maildir_path(const char *user, const char *override, char *out,
     return 0;
 }
 
-/* mkdir -p, mode 0700 for what it creates. */
+/* mkdir -p, mode 0700 for what it creates.  The whole path first: a
+ * delivery to a Maildir that exists costs one mkdir per subdirectory,
+ * not one per component of its path. */
 static int
 mkdir_p(const char *path)
 {
@@ -76,6 +78,10 @@ mkdir_p(const char *path)
         errno = ENAMETOOLONG;
         return -1;
     }
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
     memcpy(p, path, n + 1);
     for (i = 1; i <= n; i++) {
         if (p[i] == '/' || p[i] == 0) {

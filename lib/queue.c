@@ -79,67 +79,113 @@ make_id(char *id)
 }
 
 /*
- * A spent file from pool/ as tmp/name, emptied: -1 when there is none
- * (EEXIST: tmp/name is another injector's, the id is taken).  The rename
- * is the claim (another injector's fails with ENOENT; it also sets the
- * file's ctime, which queue-run's sweep of tmp/ goes by).  A file that is
- * not a plain one of ours with one link (after a crash a pool name may
- * come back beside a live one) is dropped, not emptied.
+ * Names in pool/, read in a batch and taken one by one: a directory of
+ * up to 1024 names is not read again for each message of a session.
+ * Each process starts at its own place in the batch, so that injectors
+ * working at once do not all reach for the same names.
+ */
+#define POOL_BATCH 64
+static char pool_names[POOL_BATCH][QUEUE_ID_LEN + 3];
+static size_t pool_n, pool_next;
+
+static void
+pool_read(struct queue *q)
+{
+    struct dirent *e;
+    DIR *d = queue_opendir(q->pool);
+
+    pool_n = pool_next = 0;
+    if (d == NULL)
+        return;
+    while (pool_n < POOL_BATCH && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && strlen(e->d_name) < sizeof pool_names[0])
+            memcpy(pool_names[pool_n++], e->d_name, strlen(e->d_name) + 1);
+    closedir(d);
+    if (pool_n > 0)
+        pool_next = (size_t)getpid() % pool_n;
+}
+
+/* The name at pool_next leaves the batch (the last one takes its place). */
+static void
+pool_drop(void)
+{
+    if (pool_next != --pool_n)
+        memcpy(pool_names[pool_next], pool_names[pool_n],
+            sizeof pool_names[0]);
+    if (pool_next >= pool_n)
+        pool_next = 0;
+}
+
+/*
+ * A spent file from pool/ as tmp/name: -1 when there is none (EEXIST:
+ * tmp/name is another injector's, the id is taken).  The rename is the
+ * claim (another injector's fails with ENOENT; it also sets the file's
+ * ctime, which queue-run's sweep of tmp/ goes by).  A file that is not a
+ * plain one of ours with one link (after a crash a pool name may come
+ * back beside a live one) is dropped, not written.  The file keeps its
+ * old bytes and blocks: it is written over from the start and cut to
+ * its new length before its fsync (queue_commit), so that no block is
+ * freed and allocated again for each message.
  */
 static int
 from_pool(struct queue *q, const char *name)
 {
-    struct dirent *e;
     struct stat st;
-    DIR *d;
-    int fd, tries = 0;
+    int fd = -1, tries = 0, reread = 0;
+    const char *pick;
 
-    if ((d = queue_opendir(q->pool)) == NULL)
-        return -1;
-    fd = -1;
-    while (fd == -1 && tries < 8 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
+    while (fd == -1 && tries < 8) {
+        if (pool_n == 0) {
+            if (reread++)
+                break;
+            pool_read(q);
+            if (pool_n == 0)
+                break;
+        }
+        pick = pool_names[pool_next];
         tries++;
-        if (renameat2(q->pool, e->d_name, q->tmp, name, RENAME_NOREPLACE)
-            == -1) {
-            if (errno != EEXIST)
+        if (renameat2(q->pool, pick, q->tmp, name, RENAME_NOREPLACE) == -1) {
+            int e = errno;
+            pool_drop(); /* gone from the batch either way */
+            if (e != EEXIST)
                 continue; /* taken by another */
-            closedir(d);
+            errno = EEXIST;
             return -1;
         }
+        pool_drop();
         fd = openat(q->tmp, name,
             O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)
-                            || st.st_nlink != 1 || st.st_uid != geteuid()
-                            || ftruncate(fd, 0) == -1)) {
+                            || st.st_nlink != 1 || st.st_uid != geteuid())) {
             close(fd);
             fd = -1;
         }
         if (fd == -1)
             (void)unlinkat(q->tmp, name, 0);
     }
-    closedir(d);
-    if (fd == -1)
+    if (fd == -1) {
         errno = ENOENT;
-    if (fd != -1)
-        (void)fcntl(fd, F_SETFL, 0); /* O_NONBLOCK was for the open */
+        return -1;
+    }
+    (void)fcntl(fd, F_SETFL, 0); /* O_NONBLOCK was for the open */
     return fd;
 }
 
 /*
- * A new file for tmp/name: a spent one from pool/ when there is one;
- * else an unnamed one (O_TMPFILE) where the kernel and the file system
- * have them and /proc/self/fd can name it later, so that no name is made
- * in tmp/ and removed again; else tmp/name itself.  name is set to "" for
- * the unnamed one.  -1 with EEXIST: the name is taken.
+ * A new file for tmp/name: a spent one from pool/ when there is one
+ * (*reused set: it must be cut to length, see from_pool); else an
+ * unnamed one (O_TMPFILE) where the kernel and the file system have them
+ * and /proc/self/fd can name it later, so that no name is made in tmp/
+ * and removed again; else tmp/name itself.  name is set to "" for the
+ * unnamed one.  -1 with EEXIST: the name is taken.
  */
 static int
-new_file(struct queue *q, char *name)
+new_file(struct queue *q, char *name, int *reused)
 {
     static int notmp; /* O_TMPFILE failed once: do not try again */
-    int fd = from_pool(q, name);
+    int fd = q->pool != -1 ? from_pool(q, name) : -1;
 
+    *reused = fd != -1;
     if (fd != -1 || errno == EEXIST)
         return fd;
     if (!notmp && access("/proc/self/fd", X_OK) == 0) {
@@ -154,6 +200,19 @@ new_file(struct queue *q, char *name)
         O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
+/* A reused file is cut to what was written (its offset). */
+static int
+cut(int fd, int reused)
+{
+    off_t len;
+
+    if (!reused)
+        return 0;
+    if ((len = lseek(fd, 0, SEEK_CUR)) == -1)
+        return -1;
+    return ftruncate(fd, len);
+}
+
 int
 queue_begin(struct queue *q, struct queue_msg *m)
 {
@@ -165,7 +224,7 @@ queue_begin(struct queue *q, struct queue_msg *m)
         /* The id must be free in mess/ too: link() there would fail. */
         if (faccessat(q->mess, m->id, F_OK, 0) == 0)
             continue;
-        m->fd = new_file(q, m->tmpname);
+        m->fd = new_file(q, m->tmpname, &m->reused);
         if (m->fd != -1)
             return 0;
         if (errno != EEXIST)
@@ -175,9 +234,12 @@ queue_begin(struct queue *q, struct queue_msg *m)
     return -1;
 }
 
-/* Link the file fd (tmp/<from>, or unnamed when from is "") into place
- * as <dir>/<id>; the tmp name goes away.  0, or -1 with errno (EEXIST:
- * <dir>/<id> is there already). */
+/* Put the file fd (tmp/<from>, or unnamed when from is "") in place as
+ * <dir>/<id>; the tmp name goes away.  0, or -1 with errno (EEXIST:
+ * <dir>/<id> is there already: neither link nor RENAME_NOREPLACE ever
+ * replaces a name).  A rename is one directory change, and a crash
+ * cannot leave the file with both names; link and unlink where the file
+ * system has no RENAME_NOREPLACE. */
 static int
 link_into(struct queue *q, int fd, const char *from, int dir, const char *id)
 {
@@ -187,7 +249,10 @@ link_into(struct queue *q, int fd, const char *from, int dir, const char *id)
         snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
         return linkat(AT_FDCWD, self, dir, id, AT_SYMLINK_FOLLOW);
     }
-    if (linkat(q->tmp, from, dir, id, 0) == -1)
+    if (renameat2(q->tmp, from, dir, id, RENAME_NOREPLACE) == 0)
+        return 0;
+    if ((errno != EINVAL && errno != ENOSYS)
+        || linkat(q->tmp, from, dir, id, 0) == -1)
         return -1;
     (void)unlinkat(q->tmp, from, 0);
     return 0;
@@ -198,9 +263,9 @@ queue_commit(struct queue *q, struct queue_msg *m, const char *env,
     size_t envlen)
 {
     char ename[QUEUE_ID_LEN + 3] = "";
-    int fd = -1, e, tries, in_mess = 0, in_todo = 0;
+    int fd = -1, e, tries, in_mess = 0, in_todo = 0, reused;
 
-    if (fsync(m->fd) == -1)
+    if (cut(m->fd, m->reused) == -1 || fsync(m->fd) == -1)
         goto fail;
     /* mess/<id> claims the id: an unnamed file (or one from the pool)
      * reserved no name in tmp/, so another injector may have drawn the
@@ -221,8 +286,9 @@ queue_commit(struct queue *q, struct queue_msg *m, const char *env,
     }
     m->fd = -1;
     snprintf(ename, sizeof ename, "%s.e", m->id);
-    fd = new_file(q, ename);
-    if (fd == -1 || fd_write_all(fd, env, envlen, -1) == -1 || fsync(fd) == -1)
+    fd = new_file(q, ename, &reused);
+    if (fd == -1 || fd_write_all(fd, env, envlen, -1) == -1
+        || cut(fd, reused) == -1 || fsync(fd) == -1)
         goto fail;
     if (link_into(q, fd, ename, q->todo, m->id) == -1)
         goto fail;

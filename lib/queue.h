@@ -10,13 +10,14 @@
  *   pool/   spent files that queue-run keeps (up to 1024 of up to 64 KB)
  *           instead of removing them; a new file is one of them when
  *           there is one: taken by rename into tmp/ (one taker wins),
- *           then emptied and written.  So a message costs the file system
- *           no inode freed and none allocated.  Names starting with '.'
+ *           then written over and cut to its new length before its
+ *           fsync.  So a message costs the file system no inode and no
+ *           block freed, and none allocated.  Names starting with '.'
  *           are not taken (queue-run's, until a removal is synced).
  *           Optional.
  * queue-run adds its own directories for delivery state.
  *
- * Commit order (DESIGN.md): message written and fsync'd, linked into
+ * Commit order (DESIGN.md): message written and fsync'd, put in
  * mess/, mess/ fsync'd; envelope written and fsync'd, linked into todo/,
  * todo/ fsync'd.  Only then does the injector report success.  A crash at
  * any point leaves either nothing visible to queue-run or a complete
@@ -24,9 +25,10 @@
  * removed by queue-run after QUEUE_ORPHAN_AGE.
  *
  * An id is 16 hex digits: the time in seconds (8) and 4 random bytes, so
- * ids sort by age; link(2), never rename, puts files in place, so an id
- * collision fails instead of overwriting, and the message takes another
- * id (an unnamed file reserved none).
+ * ids sort by age; link(2) (an unnamed file) or rename with
+ * RENAME_NOREPLACE (a named one) puts files in place, never a plain
+ * rename, so an id collision fails instead of overwriting, and the
+ * message takes another id (an unnamed file reserved none).
  */
 #ifndef MAIL_QUEUE_H
 #define MAIL_QUEUE_H
@@ -49,6 +51,7 @@ struct queue_msg {
     char id[QUEUE_ID_LEN + 1];
     char tmpname[QUEUE_ID_LEN + 3];
     int fd;       /* tmp/<id>.m, open for writing */
+    int reused;   /* fd is a file from pool/: cut to length at commit */
 };
 
 /** queue_open - open the queue at path.  0, or -1 with errno. */

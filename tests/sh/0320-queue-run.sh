@@ -207,7 +207,8 @@ check "fault injection: $N injected, $got delivered ($((all - got)) duplicates, 
 stop_qr
 
 # pool/: queue-run keeps spent queue files there (no inode freed per
-# message); queue-inject takes them by rename, empties and fills them.
+# message); queue-inject takes them by rename, writes over them and cuts
+# them to their new length.
 pool() { ls "$Q/pool" | wc -l; }
 p0=$(pool)
 check "pool/ holds spent queue files after the deliveries ($p0, at most 1024)" \
@@ -222,7 +223,7 @@ rm -f "$Q"/pool/*
 for f in a b; do head -c 10000 /dev/zero | tr '\0' Z >"$Q/pool/$f"; done
 printf 'Subject: from the pool\n\nsmall\n' | "$QI" -f bob@example.org alice@example.org
 id=$(ls -t "$Q/todo" | head -1)
-check "the reused file holds the new message only (emptied first)" \
+check "the reused file holds the new message only (cut to its length)" \
     sh -c "[ \$(ls '$Q/pool' | wc -l) -eq 0 ] && [ \$(wc -c <'$Q/mess/$id') -lt 200 ] && ! grep -q Z '$Q/mess/$id' && tail -1 '$Q/mess/$id' | grep -q '^small'"
 check "and the reused envelope file the new envelope only" \
     sh -c "! grep -q Z '$Q/todo/$id' && tr '\\0' '\\n' <'$Q/todo/$id' | grep -c . | grep -qx 2"
