@@ -87,6 +87,7 @@ make_id(char *id)
 #define POOL_BATCH 64
 static char pool_names[POOL_BATCH][QUEUE_ID_LEN + 3];
 static size_t pool_n, pool_next;
+static int pool_off; /* no RENAME_NOREPLACE here: no pool for us */
 
 static void
 pool_read(struct queue *q)
@@ -122,7 +123,9 @@ pool_drop(void)
  * claim (another injector's fails with ENOENT; it also sets the file's
  * ctime, which queue-run's sweep of tmp/ goes by).  A file that is not a
  * plain one of ours with one link (after a crash a pool name may come
- * back beside a live one) is dropped, not written.  The file keeps its
+ * back beside a live one) is dropped, not written.  A name another took
+ * first makes the batch stale: it is read again (at most 3 reads, 8
+ * renames tried).  The file keeps its
  * old bytes and blocks: it is written over from the start and cut to
  * its new length before its fsync (queue_commit), so that no block is
  * freed and allocated again for each message.
@@ -131,12 +134,12 @@ static int
 from_pool(struct queue *q, const char *name)
 {
     struct stat st;
-    int fd = -1, tries = 0, reread = 0;
+    int fd = -1, tries = 0, reads = 0;
     const char *pick;
 
     while (fd == -1 && tries < 8) {
         if (pool_n == 0) {
-            if (reread++)
+            if (reads++ == 3)
                 break;
             pool_read(q);
             if (pool_n == 0)
@@ -146,11 +149,18 @@ from_pool(struct queue *q, const char *name)
         tries++;
         if (renameat2(q->pool, pick, q->tmp, name, RENAME_NOREPLACE) == -1) {
             int e = errno;
-            pool_drop(); /* gone from the batch either way */
-            if (e != EEXIST)
-                continue; /* taken by another */
-            errno = EEXIST;
-            return -1;
+            pool_drop();
+            if (e == EEXIST) { /* tmp/name is another's: the id is taken */
+                errno = EEXIST;
+                return -1;
+            }
+            if (e == EINVAL || e == ENOSYS) {
+                pool_off = 1;
+                break;
+            }
+            /* taken by another: the batch is stale, read it again */
+            pool_n = 0;
+            continue;
         }
         pool_drop();
         fd = openat(q->tmp, name,
@@ -160,8 +170,8 @@ from_pool(struct queue *q, const char *name)
             close(fd);
             fd = -1;
         }
-        if (fd == -1)
-            (void)unlinkat(q->tmp, name, 0);
+        if (fd == -1 && unlinkat(q->tmp, name, 0) == -1 && errno == EISDIR)
+            (void)unlinkat(q->tmp, name, AT_REMOVEDIR); /* planted */
     }
     if (fd == -1) {
         errno = ENOENT;
@@ -183,8 +193,11 @@ static int
 new_file(struct queue *q, char *name, int *reused)
 {
     static int notmp; /* O_TMPFILE failed once: do not try again */
-    int fd = q->pool != -1 ? from_pool(q, name) : -1;
+    int fd = -1;
 
+    errno = ENOENT;
+    if (q->pool != -1 && !pool_off)
+        fd = from_pool(q, name);
     *reused = fd != -1;
     if (fd != -1 || errno == EEXIST)
         return fd;

@@ -11,14 +11,15 @@
  *           instead of removing them; a new file is one of them when
  *           there is one: taken by rename into tmp/ (one taker wins),
  *           then written over and cut to its new length before its
- *           fsync.  So a message costs the file system no inode and no
- *           block freed, and none allocated.  Names starting with '.'
+ *           fsync.  So a message costs the file system no inode freed
+ *           or allocated, and blocks only when it is larger or smaller
+ *           than the file it takes (else an unnamed file, a new inode).  Names starting with '.'
  *           are not taken (queue-run's, until a removal is synced).
  *           Optional.
  * queue-run adds its own directories for delivery state.
  *
  * Commit order (DESIGN.md): message written and fsync'd, put in
- * mess/, mess/ fsync'd; envelope written and fsync'd, linked into todo/,
+ * mess/, mess/ fsync'd; envelope written and fsync'd, put in todo/,
  * todo/ fsync'd.  Only then does the injector report success.  A crash at
  * any point leaves either nothing visible to queue-run or a complete
  * message; leftovers in tmp/ and mess/ without todo/ or state are
@@ -26,8 +27,8 @@
  *
  * An id is 16 hex digits: the time in seconds (8) and 4 random bytes, so
  * ids sort by age; link(2) (an unnamed file) or rename with
- * RENAME_NOREPLACE (a named one) puts files in place, never a plain
- * rename, so an id collision fails instead of overwriting, and the
+ * RENAME_NOREPLACE (a named one; link and unlink where the file system
+ * has no such rename) puts files in place, never a plain rename, so an id collision fails instead of overwriting, and the
  * message takes another id (an unnamed file reserved none).
  */
 #ifndef MAIL_QUEUE_H

@@ -245,10 +245,15 @@ check "a hard-linked pool file is not emptied, and its pool name is gone" \
 rm -f "$Q/mess/live"
 check "a symlink in pool/ is not written through, and is gone" \
     sh -c "[ \"\$(cat '$T/target')\" = untouched ] && [ ! -e '$Q/pool/planted' ] && [ ! -L '$Q/pool/planted' ] && [ -z \"\$(ls '$Q/tmp')\" ]"
+# A directory planted there is not left behind in tmp/ either.
+mkdir "$Q/pool/planteddir"
+printf 'Subject: not into a directory\n\nx\n' | "$QI" -f bob@example.org alice@example.org
+check "a directory in pool/ is taken out, not left in tmp/" \
+    sh -c "[ ! -e '$Q/pool/planteddir' ] && [ -z \"\$(ls '$Q/tmp')\" ]"
 start_qr
 check "a hidden pool file left by a crash is removed at the start" \
     wait_for 2 test ! -e "$Q/pool/.0123456789abcdef.e"
-check "the four messages delivered after all" wait_for 5 sh -c \
-    "[ \$(grep -l 'Subject: from the pool' '$M'/example.org/alice/new/* | wc -l) -eq 2 ] && grep -l 'Subject: not through a link' '$M'/example.org/alice/new/* && grep -l 'Subject: not through a hard link' '$M'/example.org/alice/new/*"
+check "the five messages delivered after all" wait_for 5 sh -c \
+    "[ \$(grep -l 'Subject: from the pool' '$M'/example.org/alice/new/* | wc -l) -eq 2 ] && grep -l 'Subject: not through a link' '$M'/example.org/alice/new/* && grep -l 'Subject: not through a hard link' '$M'/example.org/alice/new/* && grep -l 'Subject: not into a directory' '$M'/example.org/alice/new/*"
 stop_qr
 finish
