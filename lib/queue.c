@@ -125,10 +125,10 @@ pool_drop(void)
  * plain one of ours with one link (after a crash a pool name may come
  * back beside a live one) is dropped, not written.  A name another took
  * first makes the batch stale: it is read again (at most 3 reads, 8
- * renames tried).  The file keeps its
- * old bytes and blocks: it is written over from the start and cut to
- * its new length before its fsync (queue_commit), so that no block is
- * freed and allocated again for each message.
+ * renames tried).  The file keeps its old bytes and blocks: it is
+ * written over from the start and cut to its new length before its
+ * fsync (queue_commit), so that no block is freed and allocated again
+ * for each message.
  */
 static int
 from_pool(struct queue *q, const char *name)
